@@ -1,0 +1,309 @@
+"""Parameter sets for the CLIF and ELIF models: defaults, units, sources and validation.
+
+Units used throughout lifbook: time in ms, potential in mV, resistance in MOhm,
+current in nA (so ``R * I`` is in mV), rates in Hz.
+
+Defaults (one place, printable with :func:`print_default_parameters`):
+
+=========  ========  ========  ======  ===========================================
+name       CLIF      ELIF      unit    source
+=========  ========  ========  ======  ===========================================
+tau_m      8.0       12.0      ms      neurodynex3 ``LIF`` / ``exponential_integrate_fire``
+u_rest     -70.0     -65.0     mV      neurodynex3 (Gerstner et al. 2014, ch. 1 and 5)
+u_reset    -65.0     -60.0     mV      neurodynex3
+u_th       -50.0     -30.0     mV      CLIF: firing threshold; ELIF: numerical cut-off
+                                       ``v_spike`` (neurodynex3)
+R          10.0      20.0      MOhm    neurodynex3
+t_ref      2.0       2.0       ms      neurodynex3 ``LIF``; for ELIF lifbook uses the
+                                       same 2 ms (neurodynex3's EIF has none)
+tau_syn    0.0       0.0       ms      lifbook: 0 means no synaptic filter, ``I = x``
+theta_rh   --        -55.0     mV      neurodynex3 ``v_rheobase``
+delta_T    --        2.0       mV      neurodynex3 (Fourcaud-Trocme et al. 2003: 0.5-4 mV)
+dt         0.1       0.1       ms      lifbook (10x below the smallest time constant)
+=========  ========  ========  ======  ===========================================
+
+Every parameter except ``dt`` may be a scalar or an array of the population's
+shape (a heterogeneous population). ``dt`` is one clock for the population.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CLIFParams",
+    "ELIFParams",
+    "LIFCoefficients",
+    "EXP_ARG_CAP",
+    "MAX_ABS_DRIVE",
+    "print_default_parameters",
+    "refractory_steps",
+]
+
+#: Largest exponent used in the ELIF term ``exp((u - theta_rh)/delta_T)``. Above
+#: ``theta_rh + 30 delta_T`` the potential reaches any cut-off within ``~1e-13 tau_m``, so
+#: capping the exponent there changes spike times by less than that while keeping the
+#: term finite in float32 for every ``u`` (NEST caps the exponent's ``V`` at ``V_peak``
+#: for the same reason).
+EXP_ARG_CAP = 30.0
+
+#: Largest accepted input drive ``|R * x|`` in mV. Larger values are a unit error
+#: (1e12 mV), and bounding them keeps every state finite in float32.
+MAX_ABS_DRIVE = 1e12
+
+_UNITS = {
+    "tau_m": "ms", "u_rest": "mV", "u_reset": "mV", "u_th": "mV", "R": "MOhm",
+    "t_ref": "ms", "tau_syn": "ms", "theta_rh": "mV", "delta_T": "mV", "dt": "ms",
+}
+
+_DOC = {
+    "tau_m": "membrane time constant",
+    "u_rest": "resting potential",
+    "u_reset": "reset potential",
+    "u_th": "firing threshold (ELIF: numerical cut-off where a spike is registered)",
+    "R": "membrane resistance",
+    "t_ref": "absolute refractory period",
+    "tau_syn": "synaptic current time constant (0: no filter)",
+    "theta_rh": "rheobase threshold",
+    "delta_T": "sharpness of spike initiation (slope factor)",
+    "dt": "time step",
+}
+
+
+def _as_param(name: str, value: Any) -> float | np.ndarray:
+    """Convert one parameter to a float or a float64 array; reject non-finite and non-real."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name}: expected a real number or an array of real numbers ({_UNITS[name]}), "
+                        f"got {type(value).__name__} {value!r}")
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a real number ({_UNITS[name]}), got bool {value!r}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # pragma: no cover - exotic objects
+        raise TypeError(f"{name}: cannot convert {type(value).__name__} to a number ({exc})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected real numbers ({_UNITS[name]}), got dtype {arr.dtype} "
+                        f"from {type(value).__name__}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: must be finite ({_UNITS[name]}), got {value!r}")
+    if arr.ndim == 0:
+        return float(arr)
+    arr.setflags(write=False)
+    return arr
+
+
+def _fmt(value: float | np.ndarray) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape}, min={value.min():g}, max={value.max():g})"
+    return f"{value:g}"
+
+
+def refractory_steps(t_ref: float | np.ndarray, dt: float) -> int | np.ndarray:
+    """Number of steps ``n_ref = round(t_ref / dt)`` a neuron is held at ``u_reset`` after a spike.
+
+    Rounds to the nearest integer (half-way cases to even, as :func:`numpy.rint`), after
+    removing float noise (``0.3 / 0.1`` is ``2.9999999999999996``). The refractory time is
+    therefore ``n_ref * dt``, which differs from ``t_ref`` when ``t_ref`` is not a multiple
+    of ``dt``.
+    """
+    ratio = np.round(np.asarray(t_ref, dtype=np.float64) / dt, 9)
+    steps = np.rint(ratio).astype(np.int64)
+    return int(steps) if steps.ndim == 0 else steps
+
+
+class LIFCoefficients:
+    """Per-step propagator coefficients shared by both models (float64 NumPy, before backend cast).
+
+    One step of length ``dt`` with input ``x`` held constant maps ``(u, I)`` to::
+
+        u' = u_rest + a_m (u - u_rest) + b_m x + c_syn (I - x) [+ k_nl delta_T exp((u - theta_rh)/delta_T)]
+        I' = x + a_syn (I - x)
+
+    ``method="exact"``: ``a_m = exp(-dt/tau_m)``, ``b_m = R (1 - a_m)``,
+    ``a_syn = exp(-dt/tau_syn)`` (0 without filter) and
+    ``c_syn = R a_m (dt/tau_m) phi(dt/tau_m - dt/tau_syn)`` with ``phi(z) = expm1(z)/z``
+    (``phi(0) = 1``, the case ``tau_syn = tau_m``). This is the exact solution of the linear
+    system for constant ``x`` (the matrix exponential; NEST's ``iaf_psc_exp`` propagator).
+
+    ``method="euler"``: forward Euler, ``a_m = 1 - dt/tau_m``, ``b_m = R dt/tau_m``,
+    ``a_syn = 1 - dt/tau_syn``, ``c_syn = R dt/tau_m`` (0 without filter), so that ``u'`` uses
+    the current at the start of the step.
+
+    ELIF adds the exponential term with ``k_nl = 1 - exp(-dt/tau_m)`` (exponential Euler:
+    linear part exact, the exponential frozen over the step) or ``k_nl = dt/tau_m`` (Euler).
+    """
+
+    def __init__(self, params: "CLIFParams", method: str):
+        p = params
+        dt = p.dt
+        tau_m = np.asarray(p.tau_m, dtype=np.float64)
+        R = np.asarray(p.R, dtype=np.float64)
+        tau_syn = np.asarray(p.tau_syn, dtype=np.float64)
+        has_syn = tau_syn > 0
+        safe_syn = np.where(has_syn, tau_syn, 1.0)
+        if method == "exact" or method == "expeuler":
+            a_m = np.exp(-dt / tau_m)
+            b_m = R * -np.expm1(-dt / tau_m)
+            a_syn = np.where(has_syn, np.exp(-dt / safe_syn), 0.0)
+            # c_syn = R (dt/tau_m) (a_syn - a_m) / z with z = dt/tau_m - dt/tau_syn, written as
+            # R (dt/tau_m) a_m expm1(z)/z where |z| <= 1 (no cancellation as tau_syn -> tau_m) and
+            # as the difference elsewhere (no overflow of expm1 for huge dt).
+            z = dt / tau_m - dt / safe_syn
+            small = np.abs(z) <= 1.0
+            z_small = np.where(small & (z != 0.0), z, 1.0)
+            phi = np.where(z == 0.0, 1.0, np.expm1(z_small) / z_small)
+            z_big = np.where(small, 1.0, z)
+            diff = np.where(small, a_m * phi, (np.where(has_syn, np.exp(-dt / safe_syn), 0.0) - a_m) / z_big)
+            c_syn = np.where(has_syn, R * (dt / tau_m) * diff, 0.0)
+            k_nl = -np.expm1(-dt / tau_m)
+        elif method == "euler":
+            a_m = 1.0 - dt / tau_m
+            b_m = R * dt / tau_m
+            a_syn = np.where(has_syn, 1.0 - dt / safe_syn, 0.0)
+            c_syn = np.where(has_syn, R * dt / tau_m, 0.0)
+            k_nl = dt / tau_m
+        else:  # pragma: no cover - validated by the caller
+            raise ValueError(method)
+        self.method = method
+        self.has_syn = bool(np.any(has_syn))
+        self.a_m = _simplify(a_m)
+        self.b_m = _simplify(b_m)
+        self.a_syn = _simplify(a_syn)
+        self.c_syn = _simplify(c_syn)
+        self.k_nl = _simplify(k_nl)
+        self.n_ref = refractory_steps(p.t_ref, dt)
+
+
+def _simplify(a: np.ndarray) -> float | np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    return float(a) if a.ndim == 0 else a
+
+
+@dataclass(frozen=True)
+class CLIFParams:
+    """Current-based leaky integrate-and-fire parameters (ms, mV, MOhm, nA).
+
+    ``tau_m du/dt = -(u - u_rest) + R I(t)``; if ``u >= u_th``: spike, ``u <- u_reset``, held
+    for ``t_ref``. With ``tau_syn > 0``, ``tau_syn dI/dt = -I + x(t)``; with ``tau_syn = 0``,
+    ``I = x``. See the module docstring for the defaults and their sources.
+    """
+
+    tau_m: Any = 8.0
+    u_rest: Any = -70.0
+    u_reset: Any = -65.0
+    u_th: Any = -50.0
+    R: Any = 10.0
+    t_ref: Any = 2.0
+    tau_syn: Any = 0.0
+    dt: Any = 0.1
+
+    model = "CLIF"
+
+    def __post_init__(self):
+        for f in fields(self):
+            object.__setattr__(self, f.name, _as_param(f.name, getattr(self, f.name)))
+        self._check()
+
+    # -- validation -----------------------------------------------------------------
+    def _check(self):
+        if not isinstance(self.dt, float):
+            raise ValueError(f"dt: must be a scalar (one clock per population, ms), got {_fmt(self.dt)}")
+        if self.dt <= 0:
+            raise ValueError(f"dt: must be > 0 ms, got {self.dt:g}")
+        self._positive("tau_m")
+        self._positive("R")
+        self._nonnegative("t_ref")
+        self._nonnegative("tau_syn")
+        bad = np.asarray(self.u_th) <= np.asarray(self.u_reset)
+        if np.any(bad):
+            raise ValueError(f"u_th: must be > u_reset (the reset must lie below the threshold), "
+                             f"got u_th={_fmt(self.u_th)} mV, u_reset={_fmt(self.u_reset)} mV")
+
+    def _positive(self, name):
+        v = getattr(self, name)
+        if np.any(np.asarray(v) <= 0):
+            raise ValueError(f"{name}: must be > 0 {_UNITS[name]}, got {_fmt(v)}")
+
+    def _nonnegative(self, name):
+        v = getattr(self, name)
+        if np.any(np.asarray(v) < 0):
+            raise ValueError(f"{name}: must be >= 0 {_UNITS[name]}, got {_fmt(v)}")
+
+    def check_shape(self, shape: tuple[int, ...]) -> None:
+        """Every array parameter must have exactly the population's ``shape`` (no silent broadcast)."""
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray) and v.shape != tuple(shape):
+                raise ValueError(f"{f.name}: a per-neuron parameter must have the population's shape "
+                                 f"{tuple(shape)} (or be a scalar), got shape {v.shape}")
+
+    # -- convenience ------------------------------------------------------------------
+    def replace(self, **changes) -> "CLIFParams":
+        """A copy with some parameters changed (validated again)."""
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def coefficients(self, method: str) -> LIFCoefficients:
+        return LIFCoefficients(self, method)
+
+    @property
+    def n_ref(self):
+        """Refractory steps, ``round(t_ref / dt)``."""
+        return refractory_steps(self.t_ref, self.dt)
+
+    def describe(self) -> str:
+        lines = [f"{self.model} parameters:"]
+        for f in fields(self):
+            lines.append(f"  {f.name:<8} = {_fmt(getattr(self, f.name)):>10} {_UNITS[f.name]:<5} {_DOC[f.name]}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ELIFParams(CLIFParams):
+    """Exponential leaky integrate-and-fire parameters (Fourcaud-Trocme et al. 2003).
+
+    ``tau_m du/dt = -(u - u_rest) + delta_T exp((u - theta_rh)/delta_T) + R I(t)``; a spike is
+    registered when ``u >= u_th`` (the numerical cut-off, which must lie above ``theta_rh``),
+    then ``u <- u_reset`` for ``t_ref``.
+    """
+
+    tau_m: Any = 12.0
+    u_rest: Any = -65.0
+    u_reset: Any = -60.0
+    u_th: Any = -30.0
+    R: Any = 20.0
+    t_ref: Any = 2.0
+    tau_syn: Any = 0.0
+    dt: Any = 0.1
+    theta_rh: Any = -55.0
+    delta_T: Any = 2.0
+
+    model = "ELIF"
+
+    def _check(self):
+        super()._check()
+        self._positive("delta_T")
+        bad = np.asarray(self.u_th) <= np.asarray(self.theta_rh)
+        if np.any(bad):
+            raise ValueError(f"u_th: the ELIF cut-off must be > theta_rh, got u_th={_fmt(self.u_th)} mV, "
+                             f"theta_rh={_fmt(self.theta_rh)} mV")
+
+    @property
+    def exp_arg_cap(self):
+        """Cap on ``(u - theta_rh)/delta_T``: the cut-off's value, and at most :data:`EXP_ARG_CAP`."""
+        cap = np.minimum((np.asarray(self.u_th) - np.asarray(self.theta_rh)) / np.asarray(self.delta_T),
+                         EXP_ARG_CAP)
+        return _simplify(cap)
+
+
+def print_default_parameters() -> None:
+    """Print the default CLIF and ELIF parameters with units."""
+    print(CLIFParams().describe())
+    print(ELIFParams().describe())

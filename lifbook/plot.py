@@ -1,0 +1,156 @@
+"""Plots with matplotlib: voltage trace with spikes, current, raster, population rate, f-I curve,
+phase plane. Every function draws on ``ax`` (a new figure if ``None``) and returns the axes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import theory
+from .params import CLIFParams, ELIFParams
+from .record import Record, _to_numpy
+
+__all__ = ["voltage_trace", "current_trace", "raster", "population_rate", "fi_curve", "phase_plane"]
+
+#: Height (mV) of the marks drawn above threshold at spike times. The models have no
+#: action-potential shape: a spike is an event, and the mark only shows where it happened.
+SPIKE_MARK_MV = 20.0
+
+
+def _axes(ax, figsize=(7, 3)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _trace(rec: Record, name: str, index):
+    a = getattr(rec, name)
+    if a is None:
+        raise ValueError(f"{name!r} was not recorded: run(..., record=(..., {name!r}))")
+    a = _to_numpy(a)
+    idx = index if isinstance(index, tuple) else (index,)
+    tr = a[(slice(None),) + idx]
+    if tr.ndim != 1:
+        raise ValueError(f"index: {index!r} selects {tr.shape[1:]} neurons, not one; state shape {a.shape[1:]}")
+    return tr
+
+
+def voltage_trace(rec: Record, index=0, ax=None, threshold: bool = True, label: str | None = None,
+                  color=None):
+    """Membrane potential of one neuron against time, spikes marked above threshold.
+
+    ``index`` selects the neuron in the state shape (``(trial, neuron)`` for batched runs; for a
+    1-neuron population use 0). The dashed line is ``u_th`` (the ELIF cut-off).
+    """
+    ax = _axes(ax)
+    idx = _fix_index(rec, index)
+    v = _trace(rec, "v", idx)
+    u_th = _param_at(rec.params.u_th, idx, rec)
+    line, = ax.plot(rec.t, v, lw=1.2, color=color, label=label)
+    if rec.spikes is not None:
+        k = np.flatnonzero(_trace(rec, "spikes", idx))
+        if len(k):
+            # From the last recorded subthreshold value (the step before the spike) to above threshold.
+            before = np.where(k > 0, v[np.maximum(k - 1, 0)], v[k])
+            ax.vlines(rec.t[k], before, u_th + SPIKE_MARK_MV, color=line.get_color(), lw=1.2)
+    if threshold:
+        ax.axhline(u_th, ls="--", lw=0.8, color="0.4")
+        ax.annotate(r"$u_{th}$", (rec.t[0], u_th), xytext=(2, 2), textcoords="offset points", color="0.3")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("u (mV)")
+    return ax
+
+
+def _fix_index(rec, index):
+    shape = rec.meta.get("state_shape")
+    idx = index if isinstance(index, tuple) else (index,)
+    if shape is not None and len(idx) < len(shape) and all(d == 1 for d in shape[: len(shape) - len(idx)]):
+        idx = (0,) * (len(shape) - len(idx)) + idx
+    return idx
+
+
+def _param_at(value, idx, rec):
+    a = np.asarray(value)
+    if a.ndim == 0:
+        return float(a)
+    shape = rec.meta.get("state_shape", a.shape)
+    return float(a[idx[len(shape) - a.ndim:]])
+
+
+def current_trace(rec: Record, index=0, ax=None, label: str | None = None, color=None):
+    """Current ``I`` (nA) of one neuron against time (needs ``record=(..., "i")``)."""
+    ax = _axes(ax, figsize=(7, 1.8))
+    ax.plot(rec.t, _trace(rec, "i", _fix_index(rec, index)), lw=1.2, label=label, color=color)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("I (nA)")
+    return ax
+
+
+def raster(rec: Record, ax=None, max_neurons: int | None = None, color="k", s: float = 2.0):
+    """Spike raster: one row per neuron (flattened state index), a dot per spike."""
+    ax = _axes(ax)
+    t, j = rec.spike_events()
+    if max_neurons is not None:
+        keep = j < max_neurons
+        t, j = t[keep], j[keep]
+    ax.scatter(t, j, s=s, marker="|" if s <= 4 else "o", color=color, linewidths=1.0)
+    n = int(np.prod(rec.spikes.shape[1:]))
+    ax.set_ylim(-0.5, (min(n, max_neurons) if max_neurons else n) - 0.5)
+    ax.set_xlim(rec.t[0] - rec.dt, rec.t[-1])
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    return ax
+
+
+def population_rate(rec: Record, bin_ms: float = 1.0, ax=None, color=None, label=None):
+    """Population rate (Hz) in bins of ``bin_ms``."""
+    ax = _axes(ax, figsize=(7, 2))
+    t, r = rec.population_rate(bin_ms)
+    ax.step(t, r, where="post", color=color, label=label)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("rate (Hz)")
+    return ax
+
+
+def fi_curve(currents, rates, ax=None, label: str | None = None, marker=None, **kwargs):
+    """Firing rate (Hz) against constant current (nA)."""
+    ax = _axes(ax, figsize=(5, 3.5))
+    ax.plot(np.asarray(currents), np.asarray(rates), marker=marker, label=label, **kwargs)
+    ax.set_xlabel("I (nA)")
+    ax.set_ylabel("rate (Hz)")
+    return ax
+
+
+def phase_plane(I, params: CLIFParams | None = None, ax=None, u_range=None, color=None):
+    """``du/dt`` against ``u`` under constant ``I``, fixed points marked (filled: stable, open: unstable).
+
+    For :class:`ELIFParams` (default) the EIF right-hand side; for :class:`CLIFParams` the LIF
+    one. Arrows on the axis show the direction of flow.
+    """
+    ax = _axes(ax, figsize=(5, 3.5))
+    p = ELIFParams() if params is None else params
+    eif = isinstance(p, ELIFParams)
+    if u_range is None:
+        u_range = (min(p.u_rest, p.u_reset) - 10.0, p.u_th + (5.0 if eif else 5.0))
+    u = np.linspace(*u_range, 600)
+    du = theory.eif_du_dt(u, I, p) if eif else theory.lif_du_dt(u, I, p)
+    line, = ax.plot(u, du, color=color, lw=1.5, label=f"I = {I:g} nA")
+    ax.axhline(0, color="0.5", lw=0.8)
+    if eif:
+        us, uu = theory.eif_fixed_points(I, p)
+        if np.isfinite(us):
+            ax.plot([us], [0], "o", color=line.get_color(), ms=7)
+            ax.plot([uu], [0], "o", mfc="white", color=line.get_color(), ms=7)
+        ax.axvline(p.theta_rh, ls=":", color="0.5", lw=0.8)
+    else:
+        u_fp = p.u_rest + p.R * I
+        if u_range[0] < u_fp < p.u_th:
+            ax.plot([u_fp], [0], "o", color=line.get_color(), ms=7)
+    ax.axvline(p.u_th, ls="--", color="0.4", lw=0.8)
+    lim = np.percentile(np.abs(du), 90) * 1.5 + 1e-9
+    ax.set_ylim(-lim, lim)
+    ax.set_xlim(*u_range)
+    ax.set_xlabel("u (mV)")
+    ax.set_ylabel("du/dt (mV/ms)")
+    return ax

@@ -1,0 +1,402 @@
+"""Stateful populations with the seed documents' API: ``CLIFPopulation`` and ``ELIFPopulation``.
+
+>>> model = CLIFPopulation(n=10)
+>>> model.set_batch_size(10)
+>>> s = model.forward([10.0] * model.n)   # one step of 10 nA to every neuron
+>>> model.s.shape, model.v.shape
+((10, 10), (10, 10))
+
+State shape is ``(batch, *shape)`` after ``set_batch_size(batch)``, and ``shape`` for an
+unbatched population (the default). The input of one step may have shape ``()`` (the same
+current for every neuron), ``shape`` (per neuron, the same in every trial) or the full state
+shape; anything else is an error, never a silent broadcast.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from . import engine as _engine
+from .backends import Backend, is_tensor, make_backend
+from .dynamics import LIFState, StepCoefficients, lif_step
+from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
+from .record import RECORDABLE, Record
+
+__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning"]
+
+
+class NumericalWarning(UserWarning):
+    """A numerical method is used outside its stable range (Euler with dt > 2 tau_m).
+
+    The membrane potential stays bounded there (a large positive overshoot is a spike and is
+    reset), so lifbook warns and lets the book show the instability; an unstable synaptic
+    current has no reset and is refused with a ``ValueError``.
+    """
+
+
+def _resolve_shape(n, shape) -> tuple[int, ...]:
+    if shape is None and n is None:
+        raise ValueError("n: give the number of neurons n (an int >= 1) or a shape tuple")
+    if shape is not None:
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = (int(shape),)
+        try:
+            shape = tuple(shape)
+        except TypeError:
+            raise TypeError(f"shape: expected a tuple of ints, got {type(shape).__name__} {shape!r}") from None
+        if not shape or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1
+                                for d in shape):
+            raise ValueError(f"shape: expected a non-empty tuple of ints >= 1, got {shape!r}")
+        shape = tuple(int(d) for d in shape)
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"n: expected an int >= 1, got {type(n).__name__} {n!r}")
+        if n <= 0:
+            raise ValueError(f"n: the number of neurons must be >= 1, got {n}")
+        if shape is not None and math.prod(shape) != n:
+            raise ValueError(f"n: n={n} does not match shape={shape} (which holds {math.prod(shape)} neurons)")
+        shape = shape if shape is not None else (int(n),)
+    return shape
+
+
+class _Population:
+    """Shared machinery; use :class:`CLIFPopulation` or :class:`ELIFPopulation`."""
+
+    Params = CLIFParams
+    methods: tuple[str, ...] = ()
+    default_method = ""
+
+    def __init__(self, n: int | None = None, shape=None, *, params: CLIFParams | None = None,
+                 method: str | None = None, backend: str | None = None, device=None, dtype=None,
+                 batch_size: int | None = None, engine: str = "auto", **param_values):
+        self.shape = _resolve_shape(n, shape)
+        if params is None:
+            self.params = self.Params(**param_values)
+        elif not isinstance(params, self.Params):
+            raise TypeError(f"params: expected {self.Params.__name__}, got {type(params).__name__}")
+        else:
+            self.params = params.replace(**param_values) if param_values else params
+        self.params.check_shape(self.shape)
+        method = self.default_method if method is None else method
+        if method not in self.methods:
+            raise ValueError(f"method: expected one of {self.methods}, got {method!r}")
+        self.method = method
+        self._engine_request = _engine.check_request(engine)
+        self._request = (backend, device, dtype)
+        # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
+        self._auto = backend is None and device is None and dtype is None
+        self._bound = not self._auto
+        self.backend: Backend = make_backend(backend, device, dtype)
+        self.batch_size = None
+        self._check_stability()
+        self._prepare()
+        if batch_size is not None:
+            self.set_batch_size(batch_size)
+        else:
+            self.reset_state_variables()
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of neurons (``prod(shape)``)."""
+        return math.prod(self.shape)
+
+    @property
+    def state_shape(self) -> tuple[int, ...]:
+        return self.shape if self.batch_size is None else (self.batch_size, *self.shape)
+
+    @property
+    def dt(self) -> float:
+        return self.params.dt
+
+    @property
+    def v(self):
+        """Membrane potential u (mV) after the last step (post-reset for neurons that spiked)."""
+        return self._state.v
+
+    @property
+    def i(self):
+        """Current I (nA) that entered the last step: the synaptic current, or the input if ``tau_syn = 0``."""
+        return self._state.i if self._state.i is not None else self._last_x
+
+    @property
+    def refractory(self):
+        """Refractory steps left per neuron (0: integrating)."""
+        if self._state.ref is None:
+            return self.backend.full(self.state_shape, 0, dtype=self.backend.int_dtype())
+        return self._state.ref
+
+    @property
+    def time(self) -> float:
+        """Simulated time in ms since the last reset (``steps * dt``)."""
+        return self.steps * self.params.dt
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _check_stability(self):
+        if self.method == "euler":
+            p = self.params
+            limit = 2.0 * float(np.min(p.tau_m))
+            if p.dt > limit:
+                warnings.warn(f"method='euler' with dt={p.dt} ms > 2*tau_m={limit} ms is unstable "
+                              "(the discrete leak overshoots); use the default method", NumericalWarning,
+                              stacklevel=4)
+            if np.any(np.asarray(p.tau_syn) > 0):
+                ts = float(np.min(np.where(np.asarray(p.tau_syn) > 0, p.tau_syn, np.inf)))
+                if p.dt > 2.0 * ts:
+                    # Nothing resets the synaptic current: Euler's growing oscillation would reach inf.
+                    raise ValueError(f"tau_syn: method='euler' needs dt <= 2*tau_syn, got dt={p.dt} ms and "
+                                     f"tau_syn={ts} ms (the synaptic current would grow without bound); "
+                                     f"use the default method {self.default_method!r} or a smaller dt")
+
+    def _prepare(self):
+        """Cast the propagator coefficients to the backend."""
+        p, be = self.params, self.backend
+        k = p.coefficients("exact" if self.method in ("exact", "expeuler") else "euler")
+        f = be.asarray
+        has_ref = bool(np.any(np.asarray(k.n_ref) > 0))
+        coef = dict(u_rest=f(p.u_rest), u_reset=f(p.u_reset), u_th=f(p.u_th), a_m=f(k.a_m), b_m=f(k.b_m))
+        if k.has_syn:
+            coef.update(a_syn=f(k.a_syn), c_syn=f(k.c_syn))
+        if has_ref:
+            coef.update(n_ref=f(k.n_ref, dtype=be.int_dtype()))
+        if isinstance(p, ELIFParams):
+            coef.update(k_nl=f(k.k_nl), theta_rh=f(p.theta_rh), delta_T=f(p.delta_T), arg_cap=f(p.exp_arg_cap))
+        self._coef = StepCoefficients(**coef)
+        self._max_abs_x = MAX_ABS_DRIVE / float(np.max(p.R))
+        # A fused kernel for this configuration, or None for the reference step function.
+        self._engine = _engine.select(self, self._engine_request)
+
+    @property
+    def engine(self) -> str:
+        """Name of the code path that runs ``forward``/``run`` (``"reference"``: :func:`lif_step`)."""
+        return "reference" if self._engine is None else self._engine.name
+
+    def _bind(self, x):
+        """Fix the backend at the first input (automatic mode only); the state is still the reset state."""
+        if self._bound:
+            return
+        self._bound = True
+        if is_tensor(x):
+            self.backend = make_backend(None, None, None, example=x)
+            self._prepare()
+            self.reset_state_variables()
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        """Give the state shape ``(batch_size, *shape)`` (``None``: unbatched) and reset the state."""
+        if batch_size is not None:
+            if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+                raise TypeError(f"batch_size: expected an int >= 1 or None, got {type(batch_size).__name__}")
+            if batch_size < 1:
+                raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
+            batch_size = int(batch_size)
+        self.batch_size = batch_size
+        self.reset_state_variables()
+
+    def reset_state_variables(self) -> None:
+        """Reset every state variable: ``v = u_rest``, ``I = 0``, no refractoriness, no spikes, time 0."""
+        be, c = self.backend, self._coef
+        shape = self.state_shape
+        v = be.full(shape, 0.0) + c.u_rest
+        i = be.full(shape, 0.0) if c.a_syn is not None else None
+        ref = be.full(shape, 0, dtype=be.int_dtype()) if c.n_ref is not None else None
+        self._state = LIFState(v, i, ref)
+        self.s = be.zeros_bool(shape)
+        self._last_x = be.full(shape, 0.0)
+        self.steps = 0
+
+    def set_params(self, **changes) -> None:
+        """Change parameters (validated again); the state is kept, new state variables start at 0."""
+        new = self.params.replace(**changes)
+        new.check_shape(self.shape)
+        self.params = new
+        self._check_stability()
+        self._prepare()
+        be, c, st = self.backend, self._coef, self._state
+        i = st.i if c.a_syn is not None else None
+        if c.a_syn is not None and i is None:
+            i = be.full(self.state_shape, 0.0)
+        ref = st.ref if c.n_ref is not None else None
+        if c.n_ref is not None and ref is None:
+            ref = be.full(self.state_shape, 0, dtype=be.int_dtype())
+        self._state = LIFState(st.v, i, ref)
+
+    # -- input ------------------------------------------------------------------------------
+    def _allowed_shapes(self) -> list[tuple[int, ...]]:
+        shapes = [(), self.shape]
+        if self.batch_size is not None:
+            shapes.append((self.batch_size, *self.shape))
+        return shapes
+
+    def _check_step_shape(self, shape, name="x", lead=()):
+        allowed = self._allowed_shapes()
+        if tuple(shape) not in allowed:
+            forms = " or ".join(str(lead + a) for a in allowed)
+            raise ValueError(f"{name}: expected shape {forms} for a population of shape {self.shape}"
+                             f"{'' if self.batch_size is None else f' with batch size {self.batch_size}'}, "
+                             f"got {tuple(lead) + tuple(shape) if lead else tuple(shape)}")
+
+    def _input(self, x, name="x"):
+        self._bind(x)
+        arr = self.backend.as_input(x, name, self._max_abs_x)
+        return arr
+
+    # -- simulation ------------------------------------------------------------------------------
+    def forward(self, x) -> Any:
+        """Advance one step of ``dt`` with input current ``x`` (nA) held over the step.
+
+        ``x``: a number, list, NumPy array or torch tensor of shape ``()``, ``shape`` or
+        ``(batch, *shape)``. Returns the spikes (also in ``self.s``); ``self.v`` holds the
+        post-reset potential.
+        """
+        x = self._input(x)
+        self._check_step_shape(tuple(x.shape))
+        self._advance(x)
+        return self.s
+
+    __call__ = forward
+
+    def _advance(self, x):
+        if self._engine is None:
+            self.s, self._state = lif_step(x, self._state, self._coef, self.backend.ops)
+        else:
+            self.s, self._state = self._engine.step(x, self._state)
+        self._last_x = x
+        self.steps += 1
+
+    def run(self, x, *, steps: int | None = None, record=("spikes", "v")) -> Record:
+        """Simulate many steps and return a :class:`~lifbook.record.Record`.
+
+        ``x`` is one of:
+
+        * an array with a leading time axis, shape ``(T, *s)`` where ``s`` is a shape
+          :meth:`forward` accepts: step ``k`` gets ``x[k]``;
+        * a constant input of a shape :meth:`forward` accepts, held for ``steps`` steps;
+        * a function of time ``x(t)``, called once with the NumPy array of step start times
+          ``t = time + dt * arange(steps)`` (ms), returning shape ``(steps, *s)``
+          (see :mod:`lifbook.inputs`).
+
+        ``record`` names what to keep, from ``"spikes"``, ``"v"``, ``"i"``, ``"count"``; keep
+        ``("spikes",)`` or ``("count",)`` for large populations. The population's state
+        continues from where it was and ends where ``steps`` calls of :meth:`forward` would
+        leave it (``self.v``, ``self.s``); the result is the same as those calls.
+        """
+        record = (record,) if isinstance(record, str) else tuple(record)
+        bad = [r for r in record if r not in RECORDABLE]
+        if bad:
+            raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
+        xs, constant, T = self._run_input(x, steps)
+        t0 = self.time
+        rec = self._run_loop(xs, constant, T, record)
+        t = t0 + self.params.dt * np.arange(1, T + 1)
+        return Record(t=t, dt=self.params.dt, model=self.Params.model, params=self.params,
+                      meta={"method": self.method, "backend": self.backend.describe(),
+                            "state_shape": self.state_shape}, **rec)
+
+    def _run_input(self, x, steps):
+        if steps is not None:
+            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+                raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
+            steps = int(steps)
+        if callable(x) and not is_tensor(x) and not isinstance(x, np.ndarray):
+            if steps is None:
+                raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
+            t = self.time + self.params.dt * np.arange(steps)
+            values = x(t)
+            arr = self._input(values, "x(t)")
+            if arr.ndim == 0 or arr.shape[0] != steps:
+                raise ValueError(f"x(t): the current function must be vectorised: for t of shape ({steps},) it "
+                                 f"must return shape ({steps}, ...) , got {tuple(arr.shape)}. "
+                                 "For a constant current use run(value, steps=T).")
+            self._check_step_shape(tuple(arr.shape[1:]), "x(t)", lead=(steps,))
+            return arr, False, steps
+        arr = self._input(x)
+        if steps is not None:
+            self._check_step_shape(tuple(arr.shape), "x (held constant for `steps` steps)")
+            return arr, True, steps
+        if arr.ndim == 0:
+            raise ValueError("x: a scalar input needs the number of steps: run(x, steps=T); "
+                             "an array input needs a leading time axis")
+        if arr.shape[0] == 0:
+            raise ValueError("x: the time axis is empty (T = 0)")
+        self._check_step_shape(tuple(arr.shape[1:]), "x (with a leading time axis)", lead=(arr.shape[0],))
+        return arr, False, int(arr.shape[0])
+
+    def _run_loop(self, xs, constant: bool, T: int, record) -> dict:
+        """``T`` steps: a fused kernel when the engine has one for this case, else the step loop."""
+        if self._engine is not None:
+            out = self._engine.run(xs, constant, T, record, self)
+            if out is not None:
+                return out
+        return self._reference_loop(xs, constant, T, record)
+
+    def _reference_loop(self, xs, constant: bool, T: int, record) -> dict:
+        """Reference multi-step loop: exactly ``T`` calls of the step function, recording as it goes."""
+        be = self.backend
+        shape = self.state_shape
+        out: dict[str, Any] = {}
+        if "spikes" in record:
+            out["spikes"] = be.empty((T, *shape), "bool")
+        if "v" in record:
+            out["v"] = be.empty((T, *shape))
+        if "i" in record:
+            out["i"] = be.empty((T, *shape))
+        count = be.full(shape, 0, dtype=be.int64) if "count" in record else None
+        for k in range(T):
+            self._advance(xs if constant else xs[k])
+            if "spikes" in out:
+                out["spikes"][k] = self.s
+            if "v" in out:
+                out["v"][k] = self._state.v
+            if "i" in out:
+                out["i"][k] = self.i
+            if count is not None:
+                count += self.s
+        if count is not None:
+            out["count"] = count
+        return out
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(shape={self.shape}, batch_size={self.batch_size}, method={self.method!r}, "
+                f"backend={self.backend.describe()})")
+
+
+class CLIFPopulation(_Population):
+    """Current-based leaky integrate-and-fire neurons (Gerstner et al. 2014, ch. 1.3).
+
+    ``tau_m du/dt = -(u - u_rest) + R I(t)``; when ``u >= u_th`` a spike is emitted, ``u`` is
+    set to ``u_reset`` and held there for ``round(t_ref/dt)`` steps. "Current-based": the input
+    enters as a current independent of ``u`` (unlike conductance-based synapses, whose current
+    ``g(t)(E - u)`` depends on it). With ``tau_syn > 0`` the input ``x`` is low-pass filtered,
+    ``tau_syn dI/dt = -I + x``; with ``tau_syn = 0`` (default) ``I = x``.
+
+    Parameters (keyword-only, ms / mV / MOhm / nA; defaults in :mod:`lifbook.params`):
+    ``tau_m, u_rest, u_reset, u_th, R, t_ref, tau_syn, dt``, each a scalar or an array of the
+    population's shape. ``method``: ``"exact"`` (default; exact for input held constant over a
+    step) or ``"euler"`` (forward Euler, for teaching). ``backend``: ``"numpy"``, ``"torch"`` or
+    ``None`` (the first input decides); ``device`` and ``dtype`` as in torch.
+    """
+
+    Params = CLIFParams
+    methods = ("exact", "euler")
+    default_method = "exact"
+
+
+class ELIFPopulation(_Population):
+    """Exponential leaky integrate-and-fire neurons (Fourcaud-Trocme et al. 2003).
+
+    ``tau_m du/dt = -(u - u_rest) + delta_T exp((u - theta_rh)/delta_T) + R I(t)``; a spike is
+    registered when ``u`` reaches the numerical cut-off ``u_th`` (> ``theta_rh``), then
+    ``u <- u_reset`` for ``round(t_ref/dt)`` steps. The exponent is capped at
+    ``min((u_th - theta_rh)/delta_T, 30)`` so the term stays finite for every ``u`` and ``dt``.
+
+    Parameters as :class:`CLIFPopulation` plus ``theta_rh`` (mV) and ``delta_T`` (mV).
+    ``method``: ``"expeuler"`` (default: exponential Euler, the linear part exact and the
+    exponential held over the step) or ``"euler"``.
+    """
+
+    Params = ELIFParams
+    methods = ("expeuler", "euler")
+    default_method = "expeuler"

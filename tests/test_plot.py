@@ -1,0 +1,53 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lifbook import CLIFPopulation, ELIFParams, ELIFPopulation, plot, theory  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_voltage_trace_marks_every_spike_and_the_threshold():
+    rec = ELIFPopulation(n=1).run(0.8, steps=2000, record=("spikes", "v"))
+    ax = plot.voltage_trace(rec)
+    n_spikes = int(rec.spike_counts()[0])
+    assert n_spikes > 3
+    marks = [c for c in ax.collections if len(c.get_segments()) == n_spikes]
+    assert marks, "one vertical mark per spike"
+    seg = marks[0].get_segments()[0]
+    assert seg[1, 1] == pytest.approx(-30.0 + plot.SPIKE_MARK_MV)
+    assert any(np.allclose(l.get_ydata(), -30.0) for l in ax.lines if len(l.get_ydata()) == 2)
+
+
+def test_raster_has_one_dot_per_spike():
+    rec = CLIFPopulation(n=20).run(np.linspace(1, 6, 20), steps=1000, record="spikes")
+    ax = plot.raster(rec)
+    assert len(ax.collections[0].get_offsets()) == rec.spike_counts().sum()
+
+
+def test_phase_plane_marks_two_fixed_points_below_rheobase_and_none_above():
+    p = ELIFParams()
+    ax = plot.phase_plane(0.2, p)
+    pts = [l for l in ax.lines if len(l.get_xdata()) == 1]
+    us, uu = theory.eif_fixed_points(0.2, p)
+    assert sorted(l.get_xdata()[0] for l in pts) == pytest.approx(sorted([us, uu]))
+    ax2 = plot.phase_plane(0.6, p)
+    assert not [l for l in ax2.lines if len(l.get_xdata()) == 1]
+
+
+def test_fi_curve_and_current_trace_and_population_rate():
+    I = np.linspace(0, 5, 11)
+    ax = plot.fi_curve(I, theory.lif_rate(I), label="theory")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), theory.lif_rate(I))
+    rec = CLIFPopulation(n=5).run(3.0, steps=100, record=("spikes", "v", "i"))
+    plot.current_trace(rec, index=1)
+    plot.population_rate(rec, bin_ms=1.0)
+    with pytest.raises(ValueError, match="'i' was not recorded"):
+        plot.current_trace(CLIFPopulation(n=1).run(1.0, steps=3, record="v"))

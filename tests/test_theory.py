@@ -1,0 +1,170 @@
+"""The simulator against closed forms and numerically exact results, each test asserting a number."""
+import numpy as np
+import pytest
+
+from lifbook import CLIFParams, CLIFPopulation, ELIFParams, ELIFPopulation, theory
+from lifbook.analysis import fi_curve
+
+
+# -- LIF ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("I", [0.0, 0.7, 1.5, 1.99, -3.0])
+@pytest.mark.parametrize("dt", [0.01, 0.1, 0.5])
+def test_lif_subthreshold_equals_closed_form_to_float64_precision(I, dt):
+    steps = int(round(100.0 / dt))
+    rec = CLIFPopulation(n=1, dt=dt).run(I, steps=steps)
+    exact = theory.lif_subthreshold(rec.t, I)
+    assert rec.spikes.sum() == 0
+    # The exact propagator's only error is float64 rounding, accumulated over the steps.
+    assert np.max(np.abs(rec.v[:, 0] - exact)) < 1e-12 * steps ** 0.5 * 70 + 1e-13
+
+
+def test_lif_subthreshold_from_another_start_and_with_heterogeneous_tau():
+    tau = np.array([2.0, 8.0, 30.0])
+    m = CLIFPopulation(n=3, tau_m=tau)
+    m.run(1.0, steps=50)  # leaves v != u_rest
+    v0 = m.v.copy()
+    rec = m.run(1.5, steps=300)
+    for j in range(3):
+        exact = theory.lif_subthreshold(rec.t - rec.t[0] + rec.dt, 1.5, u0=v0[j], tau_m=tau[j])
+        np.testing.assert_allclose(rec.v[:, j], exact, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.05, 0.013])
+@pytest.mark.parametrize("t_ref", [0.0, 2.0])
+def test_lif_rate_matches_closed_form_within_grid_error(dt, t_ref):
+    p = CLIFParams(u_reset=-70.0, t_ref=t_ref, dt=dt)  # u_reset = u_rest: the textbook formula
+    I = np.linspace(2.05, 12.0, 30)
+    sim = fi_curve("CLIF", I, 3000.0, params=p)
+    # The textbook closed form, written out here as in the issue:
+    RI, th = p.R * I, p.u_th - p.u_rest
+    closed = 1e3 / (p.t_ref + p.tau_m * np.log(RI / (RI - th)))
+    np.testing.assert_allclose(theory.lif_rate(I, p), closed, rtol=1e-13)
+    # A spike can only be registered on the grid (the interval grows by less than one step), and
+    # refractoriness lasts n_ref * dt with n_ref = round(t_ref/dt) (0.013 ms: 154 steps = 2.002 ms).
+    isi_sim, isi_th = 1e3 / sim, 1e3 / closed
+    excess = isi_sim - (isi_th + (p.n_ref * dt - t_ref))
+    assert np.all(excess >= -1e-9) and np.all(excess <= dt + 1e-9), excess
+    # ... and the grid formula is what the exact integrator produces, to rounding.
+    np.testing.assert_allclose(sim, theory.lif_rate_on_grid(I, p), rtol=1e-9)
+
+
+def test_lif_rate_general_reset_and_rheobase():
+    p = CLIFParams()  # u_reset = -65 != u_rest
+    assert theory.lif_rheobase(p) == pytest.approx(2.0)
+    assert theory.lif_rate([0.0, 1.0, 2.0], p).tolist() == [0.0, 0.0, 0.0]
+    I = np.array([2.2, 3.0, 6.0])
+    sim = fi_curve("CLIF", I, 1000.0, params=p)
+    np.testing.assert_allclose(sim, theory.lif_rate_on_grid(I, p), rtol=1e-9)
+    # the grid rate converges to the continuous closed form as dt -> 0
+    for dt, tol in ((0.1, 0.03), (0.001, 3e-4)):
+        np.testing.assert_allclose(theory.lif_rate_on_grid(I, p, dt=dt), theory.lif_rate(I, p), rtol=tol)
+
+
+def test_lif_below_and_just_above_rheobase():
+    I_rh = theory.lif_rheobase()
+    rates = fi_curve("CLIF", [I_rh * 0.999, I_rh * 1.02], 2000.0, steady=False)
+    assert rates[0] == 0.0 and rates[1] > 0.0
+
+
+@pytest.mark.parametrize("Model, I", [(CLIFPopulation, 1.5), (ELIFPopulation, 0.3)])
+def test_euler_error_shrinks_as_order_one(Model, I):
+    # Subthreshold voltage at t = 20 ms against a reference: the closed form (LIF) or a fine
+    # exponential-Euler run, whose own error is far below Euler's (EIF).
+    dts = np.array([0.2, 0.1, 0.05, 0.025, 0.0125])
+    if Model is CLIFPopulation:
+        ref = theory.lif_subthreshold(20.0, I)
+    else:
+        ref = Model(n=1, dt=1e-3).run(I, steps=20000, record="v").v[-1, 0]
+    errs = []
+    for dt in dts:
+        rec = Model(n=1, dt=dt, method="euler").run(I, steps=int(round(20.0 / dt)), record=("v", "spikes"))
+        assert rec.spikes.sum() == 0
+        errs.append(abs(rec.v[-1, 0] - ref))
+    slope = np.polyfit(np.log(dts), np.log(errs), 1)[0]
+    assert 0.95 < slope < 1.05, (slope, errs)
+    ratios = np.array(errs[:-1]) / np.array(errs[1:])
+    assert np.all((ratios > 1.85) & (ratios < 2.15)), ratios
+
+
+def test_exact_method_error_does_not_depend_on_dt():
+    errs = [abs(CLIFPopulation(n=1, dt=dt).run(1.5, steps=int(round(20 / dt))).v[-1, 0]
+                - theory.lif_subthreshold(20.0, 1.5)) for dt in (1.0, 0.1, 0.01)]
+    assert max(errs) < 1e-11
+
+
+def test_synaptic_filter_exact_against_closed_form():
+    # tau_syn > 0, constant x from rest: u(t) - u_rest = R x [1 - (ts e^{-t/ts} - tm e^{-t/tm})/(ts - tm)]
+    tm, ts, x = 8.0, 3.0, 1.5
+    rec = CLIFPopulation(n=1, tau_syn=ts).run(x, steps=500, record=("v", "i"))
+    t = rec.t
+    u = -70.0 + 10.0 * x * (1 - (ts * np.exp(-t / ts) - tm * np.exp(-t / tm)) / (ts - tm))
+    I = x * (1 - np.exp(-t / ts))
+    np.testing.assert_allclose(rec.v[:, 0], u, rtol=0, atol=1e-11)
+    np.testing.assert_allclose(rec.i[:, 0], I, rtol=0, atol=1e-13)
+
+
+# -- EIF ------------------------------------------------------------------------------------------
+def test_eif_rheobase_closed_form_and_fixed_points():
+    p = ELIFParams()
+    I_rh = theory.eif_rheobase(p)
+    assert I_rh == pytest.approx((p.theta_rh - p.u_rest - p.delta_T) / p.R) == pytest.approx(0.4)
+    us, uu = theory.eif_fixed_points(np.array([0.0, 0.2, I_rh * 0.9999]), p)
+    assert np.all(us < p.theta_rh) and np.all(uu > p.theta_rh)
+    F = lambda u, I: theory.eif_du_dt(u, I, p)  # noqa: E731
+    np.testing.assert_allclose(F(us, np.array([0.0, 0.2, I_rh * 0.9999])), 0.0, atol=1e-10)
+    np.testing.assert_allclose(F(uu, np.array([0.0, 0.2, I_rh * 0.9999])), 0.0, atol=1e-10)
+    assert uu[-1] - us[-1] < 0.2  # they merge at rheobase
+    us2, uu2 = theory.eif_fixed_points(I_rh * 1.0001, p)
+    assert np.isnan(us2) and np.isnan(uu2)
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.01])
+def test_eif_below_rheobase_never_spikes_and_above_it_does(dt):
+    I_rh = theory.eif_rheobase()
+    I = np.array([0.0, 0.5, 0.9, 0.99, 0.995, 1.01, 1.05, 1.5]) * I_rh
+    counts = fi_curve("ELIF", I, 1000.0, dt=dt, steady=False) * 1.0
+    assert np.all(counts[I < I_rh] == 0)
+    assert np.all(counts[I > I_rh] >= 1)
+
+
+def test_eif_rate_simulation_converges_to_the_quadrature_as_order_one():
+    I = np.array([0.45, 0.6, 1.0, 2.0])
+    exact = theory.eif_rate(I)
+    errs = []
+    for dt in (0.04, 0.02, 0.01):
+        sim = fi_curve("ELIF", I, 1000.0, dt=dt)
+        errs.append(np.max(np.abs(sim - exact) / exact))
+    assert errs[-1] < 0.01
+    assert 1.6 < errs[0] / errs[1] < 2.4 and 1.6 < errs[1] / errs[2] < 2.4, errs
+
+
+def test_eif_quadrature_against_the_lif_limit():
+    # delta_T -> 0: the EIF becomes a LIF with threshold theta_rh. The run-up past theta_rh costs
+    # about (tau_m delta_T / F(theta_rh)) ln(F(theta_rh)/delta_T), which vanishes with delta_T.
+    I = np.array([0.6, 1.0, 3.0])
+    lif = CLIFParams(tau_m=12.0, u_rest=-65.0, u_reset=-60.0, u_th=-55.0, R=20.0)
+    T_lif = np.asarray(theory.lif_time_to_threshold(I, lif))
+    gaps = []
+    for dT in (0.02, 0.002, 0.0002):
+        T_eif = np.asarray(theory.eif_time_to_threshold(I, ELIFParams(delta_T=dT, u_th=-54.0)))
+        F0 = lif.R * I - (lif.u_th - lif.u_rest)
+        runup = lif.tau_m * dT / F0 * np.log(F0 / dT)
+        np.testing.assert_allclose(T_eif - T_lif, runup, rtol=0.1)
+        gaps.append(np.max(np.abs(T_eif - T_lif) / T_lif))
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3
+    assert theory.eif_rate(0.3) == 0.0
+    assert np.isinf(theory.eif_time_to_threshold(0.3))
+
+
+def test_elif_small_delta_T_gives_back_the_lif():
+    I = np.array([0.6, 1.0, 2.0])
+    e = fi_curve("ELIF", I, 500.0, delta_T=0.001, dt=0.02)
+    lif = fi_curve("CLIF", I, 500.0, tau_m=12.0, u_rest=-65.0, u_reset=-60.0, u_th=-55.0, R=20.0, dt=0.02)
+    np.testing.assert_allclose(e, lif, rtol=0.01)
+
+
+def test_theory_rejects_wrong_parameter_types():
+    with pytest.raises(TypeError, match="ELIFParams"):
+        theory.eif_rheobase(CLIFParams())
+    with pytest.raises(ValueError, match="tau_m: must be > 0"):
+        theory.lif_rate(1.0, tau_m=-1.0)
