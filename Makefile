@@ -1,0 +1,36 @@
+# lifbook: the commands a fresh machine needs. Each target sets up .venv by itself.
+#   make test   set up and run every test (library, notebooks with nbval, browser)
+#   make demo   simulate both populations and write their voltage and raster plots to demo/
+#   make bench  print neuron-updates/s figures (see bench/)
+#   make book   build the book into _build/html (strict, offline; see mk/book.mk)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+# Re-install when the dependency list or the pins change.
+STAMP := $(VENV)/.installed
+
+.PHONY: book test demo bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e ".[all]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile
+
+demo: $(STAMP)
+	$(PY) -m lifbook.demo demo
+
+bench: $(STAMP)
+	$(PY) bench/bench_lifbook.py --quick
+
+clean:
+	rm -rf $(VENV) _build demo node_modules
+
+-include mk/book.mk

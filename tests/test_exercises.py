@@ -1,0 +1,124 @@
+"""Check functions give the right verdict and helpful feedback; the mystery neuron is solvable."""
+import numpy as np
+import pytest
+
+from lifbook import ELIFParams, inputs, theory
+from lifbook.exercises import (MysteryNeuron, check_fixed_points, check_order, check_rate, check_rheobase,
+                               check_time_to_threshold)
+
+
+def test_rheobase_right_and_typical_wrong_answers():
+    assert check_rheobase(2.0) and check_rheobase(2.02)
+    f = check_rheobase(1.5)
+    assert not f and "too low by 25%" in f.message and "u_reset" in f.message
+    assert "divide by R" in check_rheobase(20.0).message
+    assert "leak" in check_rheobase(0.0).message
+    f = check_rheobase(2.3)
+    assert not f and f.message.startswith("too high by 15%") and "leak" in f.message
+    assert check_rheobase(0.4, "EIF")
+    assert "delta_T" in check_rheobase(0.5, "EIF").message
+    assert "cut-off" in check_rheobase(1.75, "EIF").message
+    # parameters change the expected value (computed, not typed)
+    assert check_rheobase(1.0, R=20.0) and not check_rheobase(2.0, R=20.0)
+    assert check_rheobase(theory.eif_rheobase(delta_T=1.0), "EIF", delta_T=1.0)
+
+
+def test_rate_checks_recognise_units_and_refractoriness():
+    r = float(theory.lif_rate(3.0))
+    assert check_rate(r, 3.0) and check_rate(r * 1.01, 3.0)
+    assert "ISI" in check_rate(1e3 / r, 3.0).message
+    assert "per ms" in check_rate(r / 1e3, 3.0).message
+    assert "t_ref" in check_rate(1e3 / float(theory.lif_time_to_threshold(3.0)), 3.0).message
+    assert check_rate(0.0, 1.0)  # below rheobase
+    assert check_rate(float(theory.eif_rate(0.8)), 0.8, "EIF")
+
+
+def test_time_to_threshold_and_fixed_points_and_order():
+    T = float(theory.lif_time_to_threshold(3.0))
+    assert check_time_to_threshold(T, 3.0)
+    assert "u_reset" in check_time_to_threshold(8.0 * np.log(30 / 10), 3.0).message
+    with pytest.raises(ValueError, match="not above rheobase"):
+        check_time_to_threshold(1.0, 1.0)
+    us, uu = theory.eif_fixed_points(0.3)
+    assert check_fixed_points(us, uu, 0.3)
+    assert "swapped" in check_fixed_points(uu, us, 0.3).message
+    assert not check_fixed_points(us + 1.0, uu, 0.3)
+    assert check_order(1.04) and not check_order(2.0) and "4x" in check_order(2.0).message
+    assert "positive" in check_order(-1.0).message
+
+
+@pytest.mark.parametrize("bad, err", [(..., ValueError), (None, ValueError), ("2", TypeError),
+                                      ([1.0, 2.0], TypeError), (float("nan"), ValueError)])
+def test_unanswered_or_malformed_answers(bad, err):
+    with pytest.raises(err):
+        check_rheobase(bad)
+
+
+def test_feedback_displays_as_one_line():
+    f = check_rheobase(2.0)
+    assert repr(f) == f.message and "\n" not in f.message
+    assert f._repr_markdown_().startswith("&#9989;")
+
+
+def _solve_clif_mystery(m: MysteryNeuron) -> dict:
+    """Identify a CLIF mystery neuron with public experiments only."""
+    u_rest = m.known["u_rest"]
+    # 1. a small step (0.1 nA) for 300 ms: steady state gives R, the rise gives tau_m
+    rec = m.inject(inputs.step(0.1, start=0.0), steps=3000)
+    v = rec.v[:, 0]
+    assert rec.spike_counts().sum() == 0
+    R = (v[-1] - u_rest) / 0.1
+    frac = (v - u_rest) / (v[-1] - u_rest)
+    tau_m = rec.t[np.argmax(frac >= 1 - np.exp(-1))]
+    # 2. rheobase by bisection on a 500 ms constant current
+    lo, hi = 0.0, 20.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        if m.inject(mid, steps=5000, record="count").spike_counts().sum() > 0:
+            hi = mid
+        else:
+            lo = mid
+    rheobase = hi
+    # 3. threshold: highest potential before a spike, under a slow ramp
+    rec = m.inject(inputs.ramp(0.0, 2 * rheobase, start=0.0, stop=500.0), steps=5000)
+    k = np.flatnonzero(rec.spikes[:, 0])[0]
+    u_th = rec.v[k - 1, 0]
+    return dict(tau_m=tau_m, R=R, rheobase=rheobase, u_th=u_th)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 42])
+def test_clif_mystery_neuron_is_solvable_from_the_public_api(seed):
+    m = MysteryNeuron(seed)
+    est = _solve_clif_mystery(m)
+    assert m.check(**est), m.check(**est).message
+    wrong = dict(est, tau_m=est["tau_m"] * 1.5)
+    f = m.check(**wrong)
+    assert not f and "too high by" in f.message
+
+
+def test_elif_mystery_neuron_rheobase_and_theta_from_experiments():
+    m = MysteryNeuron(5, kind="ELIF")
+    lo, hi = 0.0, 5.0
+    for _ in range(25):
+        mid = 0.5 * (lo + hi)
+        if m.inject(mid, steps=10000, record="count").spike_counts().sum() > 0:
+            hi = mid
+        else:
+            lo = mid
+    # subthreshold R from a tiny step (the exponential term is negligible 10+ mV below theta_rh)
+    rec = m.inject(0.05, steps=5000)
+    R = (rec.v[-1, 0] - m.known["u_rest"]) / 0.05
+    assert m.check(rheobase=hi, R=R)
+
+
+def test_mystery_neurons_differ_by_seed_and_are_reproducible():
+    a, b, a2 = MysteryNeuron(1), MysteryNeuron(2), MysteryNeuron(1)
+    ra, rb, ra2 = (x.inject(3.0, steps=500).v for x in (a, b, a2))
+    np.testing.assert_array_equal(ra, ra2)
+    assert not np.array_equal(ra, rb)
+    with pytest.raises(ValueError, match="estimates"):
+        a.check(tau=3.0)
+    with pytest.raises(TypeError, match="seed"):
+        MysteryNeuron("x")
+    assert "u_rest" in repr(a) and "tau_m" not in repr(a)
+    assert isinstance(ELIFParams(), ELIFParams)
