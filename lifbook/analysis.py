@@ -35,3 +35,163 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
     rec = pop.run(I, steps=steps, record=("spikes",)).numpy()
     rates = rec.steady_rates() if steady else rec.rates()
     return rates.reshape(np.shape(currents)) if np.ndim(currents) else rates[0]
+
+
+# -- white noise and the noisy f-I curve (appended for chapter 3) ---------------------------------
+
+def white_noise(I, sigma, steps: int, shape=(), *, params=None, seed: int | None = None,
+                **overrides) -> np.ndarray:
+    """Input current (nA), shape ``(steps, *shape)``: mean ``I`` plus white noise of amplitude ``sigma``.
+
+    The continuous-time input is ``I + sigma sqrt(tau_m) xi(t)`` (``I``, ``sigma`` in nA; ``xi``
+    Gaussian white noise), the input of :func:`lifbook.theory.lif_rate_diffusion`. On lifbook's
+    grid each step gets ``I + sigma_x xi_k`` with independent standard normal ``xi_k`` (one per
+    step and neuron) and ``sigma_x = sigma sqrt((1 + a) / (2 (1 - a)))``, ``a = exp(-dt/tau_m)``:
+    with the exact integrator the free potential on the grid is then exactly the
+    Ornstein-Uhlenbeck process ``tau_m du/dt = -(u - u_rest) + R I + R sigma sqrt(tau_m) xi(t)``
+    sampled every ``dt`` (mean ``u_rest + R I``, standard deviation ``R sigma / sqrt(2)``).
+    ``sigma_x`` is about ``sigma sqrt(tau_m / dt)``: white noise is large on each step.
+
+    ``I`` may be a scalar or an array that broadcasts to ``shape``; ``params`` (default
+    :class:`~lifbook.params.CLIFParams`) and ``overrides`` give ``tau_m`` and ``dt``.
+    """
+    from .params import CLIFParams
+
+    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
+    if np.any(np.asarray(sigma) < 0):
+        raise ValueError(f"sigma: must be >= 0 nA, got {sigma!r}")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    a = np.exp(-p.dt / np.asarray(p.tau_m, dtype=np.float64))
+    sigma_x = np.asarray(sigma, dtype=np.float64) * np.sqrt((1 + a) / (2 * (1 - a)))
+    xi = np.random.default_rng(seed).standard_normal((int(steps), *shape))
+    return np.asarray(I, dtype=np.float64) + sigma_x * xi
+
+
+def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warmup: float = 100.0, *,
+                   params=None, seed: int = 0, chunk_steps: int = 500, **overrides) -> np.ndarray:
+    """Simulated mean rate (Hz) of CLIF neurons driven by :func:`white_noise` of mean ``currents``.
+
+    For each mean current (nA) ``n`` neurons, each with its own noise of amplitude ``sigma`` (nA),
+    run from rest; spikes are counted over ``duration`` ms after ``warmup`` ms and averaged over
+    the neurons. The simulation runs in chunks of ``chunk_steps`` steps, so memory stays at
+    ``chunk_steps * len(currents) * n`` numbers. Compare with
+    :func:`lifbook.theory.lif_rate_diffusion` (``on_grid=True``); the statistical error of each
+    rate is about ``sqrt(rate / (n * duration))`` (Poisson-like counts).
+    """
+    from .params import CLIFParams
+
+    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
+    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
+    if I.ndim != 1 or I.size == 0:
+        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n: expected an int >= 1, got {n!r}")
+    pop = CLIFPopulation(shape=(I.size, int(n)), params=p, backend="numpy")
+    n_warm = int(round(warmup / p.dt))
+    n_count = int(round(duration / p.dt))
+    if n_count < 1 or n_warm < 0:
+        raise ValueError(f"duration, warmup: need duration >= dt and warmup >= 0 ms, got {duration}, {warmup}")
+    rng = np.random.default_rng(seed)
+    count = np.zeros((I.size, int(n)), dtype=np.int64)
+    done = 0
+    total = n_warm + n_count
+    while done < total:
+        k = min(chunk_steps, total - done)
+        if done < n_warm:
+            k = min(k, n_warm - done)
+        x = white_noise(I[:, None], sigma, k, (I.size, int(n)), params=p, seed=int(rng.integers(2**63)))
+        rec = pop.run(x, record=("count",))
+        if done >= n_warm:
+            count += rec.spike_counts()
+        done += k
+    rates = count.mean(axis=1) / (n_count * p.dt * 1e-3)
+    return rates.reshape(np.shape(currents)) if np.ndim(currents) else rates[0]
+
+
+# -- Convergence and the time grid (chapter 5) -------------------------------------------------
+def fit_order(dts, errors) -> float:
+    """Convergence order: the slope of ``log(error)`` against ``log(dt)`` (least squares).
+
+    An error proportional to ``dt**q`` gives ``q`` (Euler: 1). Zero errors (an exact method)
+    have no order; they raise ``ValueError``.
+    """
+    dts = np.asarray(dts, dtype=np.float64)
+    errors = np.abs(np.asarray(errors, dtype=np.float64))
+    if dts.shape != errors.shape or dts.ndim != 1 or dts.size < 2:
+        raise ValueError(f"dts, errors: expected two 1-d arrays of the same length >= 2, got shapes "
+                         f"{dts.shape} and {errors.shape}")
+    if np.any(dts <= 0) or np.any(errors <= 0) or not np.all(np.isfinite(errors)):
+        raise ValueError("errors: need positive, finite errors and time steps to fit an order on a log scale")
+    return float(np.polyfit(np.log(dts), np.log(errors), 1)[0])
+
+
+def interpolated_spike_times(currents, duration: float = 1000.0, *, params=None, **overrides) -> list:
+    """Spike times (ms) of CLIF neurons under constant currents, with the crossing time interpolated.
+
+    The remedy for the time grid's O(dt) error (Hansel et al. 1998; Shelley & Tao 2001): each
+    step is the exact propagator (as ``CLIFPopulation``), but when ``u`` ends a step at or above
+    ``u_th`` the spike time is estimated by linear interpolation between the start and the end
+    of the step, ``t* = t0 + h (u_th - u0) / (u1 - u0)``; the neuron is reset at ``t*``, held
+    for exactly ``t_ref`` (continuous time, not rounded to steps) and integrated exactly over
+    the rest of the step. The interspike interval's error is then O(dt**2) instead of O(dt).
+
+    One neuron per current (``currents`` in nA, 1-d), from ``u_rest`` at ``t = 0``, for
+    ``duration`` ms; ``params``/``overrides`` as in :func:`fi_curve` (``tau_syn`` must be 0).
+    Returns a list with one array of spike times per current.
+    """
+    from .params import CLIFParams
+
+    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
+    if not isinstance(p, CLIFParams) or type(p).model != "CLIF":
+        raise TypeError("params: interpolated_spike_times simulates CLIF neurons (CLIFParams)")
+    if any(np.ndim(getattr(p, k)) != 0 for k in ("tau_m", "u_rest", "u_reset", "u_th", "R", "t_ref")):
+        raise ValueError("params: interpolated_spike_times needs scalar parameters")
+    if np.any(np.asarray(p.tau_syn) > 0):
+        raise ValueError("tau_syn: interpolated_spike_times needs tau_syn = 0")
+    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
+    if I.ndim != 1 or I.size == 0:
+        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    dt, tau, u_inf = p.dt, p.tau_m, p.u_rest + p.R * I
+    steps = int(round(duration / dt))
+    u = np.full(I.shape, p.u_rest)
+    free_at = np.zeros(I.shape)  # time from which each neuron integrates (after its refractory time)
+    times: list[list[float]] = [[] for _ in I]
+    for k in range(steps):
+        a, b = k * dt, (k + 1) * dt
+        start = np.maximum(a, free_at)
+        todo = start < b
+        while np.any(todo):  # more than one pass only when a neuron spikes twice within a step
+            h = np.where(todo, b - start, 0.0)
+            u1 = u_inf + (u - u_inf) * np.exp(-h / tau)
+            spike = todo & (u1 >= p.u_th)
+            u = np.where(todo & ~spike, u1, u)
+            if not np.any(spike):
+                break
+            t_star = start + h * (p.u_th - u) / np.where(spike, u1 - u, 1.0)
+            for j in np.flatnonzero(spike):
+                times[j].append(float(t_star[j]))
+            u = np.where(spike, p.u_reset, u)
+            free_at = np.where(spike, t_star + p.t_ref, free_at)
+            start = np.where(spike, free_at, start)
+            todo = spike & (start < b)
+    return [np.asarray(t) for t in times]
+
+
+def interpolated_fi_curve(currents, duration: float = 1000.0, *, params=None, **overrides) -> np.ndarray:
+    """Stationary rate (Hz) from :func:`interpolated_spike_times`: ``(n - 1) / (t_last - t_first)``.
+
+    Neurons with fewer than two spikes get ``count / duration``. Compare with
+    :func:`lifbook.theory.lif_rate` (continuous time) and :func:`fi_curve` (spikes on the grid).
+    """
+    times = interpolated_spike_times(currents, duration, params=params, **overrides)
+    rates = np.array([(len(t) - 1) / (t[-1] - t[0]) * 1e3 if len(t) >= 2 else len(t) / duration * 1e3
+                      for t in times])
+    return rates.reshape(np.shape(currents)) if np.ndim(currents) else rates[0]
+
+
+__all__ += ["fit_order", "interpolated_spike_times", "interpolated_fi_curve"]
+
+
+__all__ += ["white_noise", "noisy_fi_curve"]

@@ -253,3 +253,146 @@ class MysteryNeuron:
             ok &= f.correct
             parts.append(f.message)
         return Feedback(ok, " ".join(parts))
+
+
+# -- Chapter 5: numerical methods --------------------------------------------------------------
+def check_euler_stability(answer, kind: str = "stable", params=None, **overrides) -> Feedback:
+    """Check a time step (ms) that bounds Euler's behaviour on the leak ``u' = -(u - u_rest)/tau_m``.
+
+    Euler multiplies the deviation from the steady state by ``1 - dt/tau_m`` per step:
+    ``kind="monotone"`` asks for the largest ``dt`` without oscillation (``tau_m``),
+    ``kind="stable"`` for the largest ``dt`` whose deviation does not grow (``2 tau_m``).
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    tau = float(np.min(p.tau_m))
+    if kind == "monotone":
+        expected, explain = tau, "1 - dt/tau_m >= 0"
+        mistakes = {"that is where the deviation starts to grow; oscillation starts earlier, when the factor "
+                    "1 - dt/tau_m turns negative.": 2 * tau}
+    elif kind == "stable":
+        expected, explain = 2 * tau, "|1 - dt/tau_m| <= 1"
+        mistakes = {"that is where Euler starts to oscillate (1 - dt/tau_m < 0); the oscillation still decays "
+                    "until |1 - dt/tau_m| > 1.": tau}
+    else:
+        raise ValueError(f"kind: expected 'monotone' or 'stable', got {kind!r}")
+    return check_value(answer, expected, what=f"the largest {kind} Euler step", unit="ms", rtol=0.02,
+                       explain=explain, mistakes=mistakes,
+                       hint="Write one Euler step for the deviation u - u_inf and look at the factor.")
+
+
+def check_grid_isi(answer, I: float, params=None, **overrides) -> Feedback:
+    """Check the interspike interval (ms) that lifbook's exact integrator produces on its grid.
+
+    ``dt (n_ref + ceil(T / dt))`` with ``n_ref = round(t_ref / dt)`` and ``T`` the continuous time
+    from ``u_reset`` to ``u_th`` (:func:`lifbook.theory.lif_rate_on_grid`).
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    rate = float(theory.lif_rate_on_grid(I, p))
+    if rate == 0.0:
+        raise ValueError(f"I: {I} nA is not above the rheobase ({theory.lif_rheobase(p):g} nA)")
+    expected = 1e3 / rate
+    T = float(theory.lif_time_to_threshold(I, p))
+    mistakes = {
+        "that is the continuous interval t_ref + T; on the grid a spike is registered only at the first "
+        "grid point at or after the crossing.": p.t_ref + T,
+        "round the crossing up (ceil), not to the nearest step: the potential is only compared with u_th "
+        "at the end of a step.": p.dt * (p.n_ref + np.round(T / p.dt)),
+        "you left out the refractory steps n_ref = round(t_ref/dt).": p.dt * np.ceil(T / p.dt),
+    }
+    return check_value(answer, expected, what=f"the grid interval at I = {I:g} nA, dt = {p.dt:g} ms", unit="ms",
+                       rtol=1e-4, atol=1e-9, explain="dt (n_ref + ceil(T/dt))", mistakes=mistakes,
+                       hint="Count steps: n_ref held, then ceil(T/dt) integrating.")
+
+
+def check_rate_order(slope, scheme: str = "grid", tol: float = 0.25) -> Feedback:
+    """Check the measured order of a firing-rate error (slope of log error against log dt).
+
+    ``scheme="grid"``: spikes registered at grid points, order 1 whatever the integrator;
+    ``scheme="interpolated"``: the crossing time linearly interpolated
+    (:func:`lifbook.analysis.interpolated_spike_times`), order 2.
+    """
+    expected = {"grid": 1.0, "interpolated": 2.0}.get(scheme)
+    if expected is None:
+        raise ValueError(f"scheme: expected 'grid' or 'interpolated', got {scheme!r}")
+    other = 2.0 if expected == 1.0 else 1.0
+    why = ("the spike waits for the next grid point, an error of up to one step per interval"
+           if scheme == "grid" else "linear interpolation misses the crossing by O(dt**2)")
+    return check_value(slope, expected, what=f"the order of the rate error ({scheme})", unit="", rtol=0,
+                       atol=tol, explain=why,
+                       mistakes={"that is the order of the other scheme; which error dominates here?": other,
+                                 "the slope against dt is positive: the error shrinks as dt shrinks.": -expected})
+
+
+__all__ += ["check_euler_stability", "check_grid_isi", "check_rate_order"]
+
+
+# -- checks appended for chapters 2 and 3 --------------------------------------------------------------
+
+def check_current_for_rate(answer, f: float, params=None, rtol: float = 0.02, **overrides) -> Feedback:
+    """Check the constant current (nA) at which the LIF neuron fires at ``f`` Hz (the inverse f-I curve)."""
+    p = (params or CLIFParams()).replace(**overrides)
+    expected = float(theory.lif_current_for_rate(f, p))
+    if not np.isfinite(expected):
+        raise ValueError(f"f: {f} Hz is not a rate the neuron can fire at (0 < f < 1000/t_ref = "
+                         f"{1e3 / p.t_ref if p.t_ref > 0 else np.inf:g} Hz)")
+    mistakes = {
+        "you left out the refractory period: the free time to threshold is 1000/f - t_ref, not 1000/f.":
+            float(theory.lif_current_for_rate(f, p.replace(t_ref=0.0))),
+        "that starts the free run from u_rest; after a spike u starts from u_reset.":
+            float(theory.lif_current_for_rate(f, p.replace(u_reset=p.u_rest))),
+        "that is the rheobase: the current at which the rate starts to grow from 0.": float(theory.lif_rheobase(p)),
+    }
+    return check_value(answer, expected, what=f"the current for {f:g} Hz", unit="nA", rtol=rtol,
+                       mistakes=mistakes, explain="solve 1000/f = t_ref + T(I) for I",
+                       hint="Invert f = 1000/(t_ref + T(I)): first T = 1000/f - t_ref, then solve T(I) for I.")
+
+
+def check_psp_peak_time(answer, params=None, rtol: float = 0.02, **overrides) -> Feedback:
+    """Check the time (ms) at which the potential peaks after a brief pulse through the synaptic filter."""
+    p = (params or CLIFParams()).replace(**overrides)
+    if not np.all(np.asarray(p.tau_syn) > 0):
+        raise ValueError("tau_syn: the peak time needs a synaptic filter, tau_syn > 0")
+    expected = float(theory.lif_psp_peak_time(p))
+    mistakes = {
+        "that is tau_syn, the decay time of the current; the potential keeps rising while the current "
+        "exceeds the leak.": float(p.tau_syn),
+        "that is tau_m; the peak is where d u/dt = 0, i.e. where R I(t) = u(t) - u_rest.": float(p.tau_m),
+    }
+    return check_value(answer, expected, what="the peak time of the potential", unit="ms", rtol=rtol,
+                       mistakes=mistakes, explain="tau_m tau_syn ln(tau_m/tau_syn)/(tau_m - tau_syn)",
+                       hint="Write u(t) as a difference of two exponentials and set du/dt = 0.")
+
+
+def check_mystery_neuron(neuron: "MysteryNeuron", answer) -> Feedback:
+    """Check a dict of estimates for a :class:`MysteryNeuron` (``neuron.check(**answer)``)."""
+    if answer is Ellipsis or answer is None:
+        raise ValueError("answer: no answer yet (replace ... with a dict of your estimates, e.g. "
+                         "{'tau_m': 10.0, 'R': 12.0, 'rheobase': 1.5, 'u_th': -50.0})")
+    if not isinstance(answer, dict):
+        raise TypeError(f"answer: expected a dict of estimates, got {type(answer).__name__}")
+    return neuron.check(**answer)
+
+
+__all__ += ["check_current_for_rate", "check_psp_peak_time", "check_mystery_neuron"]
+
+
+def check_noisy_rate(answer, I: float, sigma: float, params=None, rtol: float = 0.15, **overrides) -> Feedback:
+    """Check a rate (Hz) measured under white noise (mean ``I``, amplitude ``sigma``, both nA).
+
+    Compared with the diffusion approximation on lifbook's grid
+    (:func:`lifbook.theory.lif_rate_diffusion` with ``on_grid=True``); the default tolerance of
+    15% allows for the statistical error of a short simulation of a small population.
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    expected = float(theory.lif_rate_diffusion(I, sigma, p, on_grid=True))
+    noiseless = float(theory.lif_rate(I, p))
+    mistakes = {"that is the rate without noise: noise makes the neuron fire where the mean input alone "
+                "would not.": noiseless} if noiseless != expected else {}
+    mistakes["that looks like a rate in spikes per ms; multiply by 1000 for Hz."] = expected / 1e3
+    return check_value(answer, expected, what=f"the rate at I = {I:g} nA with noise sigma = {sigma:g} nA",
+                       unit="Hz", rtol=rtol, atol=1e-9, mistakes=mistakes,
+                       explain="diffusion approximation on the grid",
+                       hint="Average over many neurons (or a long time): the spike count is random.")
+
+
+__all__ += ["check_noisy_rate"]

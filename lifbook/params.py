@@ -18,7 +18,7 @@ t_ref      2.0       2.0       ms      neurodynex3 ``LIF``; for ELIF lifbook use
                                        same 2 ms (neurodynex3's EIF has none)
 tau_syn    0.0       0.0       ms      lifbook: 0 means no synaptic filter, ``I = x``
 theta_rh   --        -55.0     mV      neurodynex3 ``v_rheobase``
-delta_T    --        2.0       mV      neurodynex3 (Fourcaud-Trocme et al. 2003: 0.5-4 mV)
+delta_T    --        2.0       mV      neurodynex3 ``delta_T``
 dt         0.1       0.1       ms      lifbook (10x below the smallest time constant)
 =========  ========  ========  ======  ===========================================
 
@@ -43,10 +43,12 @@ __all__ = [
 ]
 
 #: Largest exponent used in the ELIF term ``exp((u - theta_rh)/delta_T)``. Above
-#: ``theta_rh + 30 delta_T`` the potential reaches any cut-off within ``~1e-13 tau_m``, so
-#: capping the exponent there changes spike times by less than that while keeping the
-#: term finite in float32 for every ``u`` (NEST caps the exponent's ``V`` at ``V_peak``
-#: for the same reason).
+#: ``u_cap = theta_rh + 30 delta_T`` the uncapped potential reaches infinity within
+#: ``tau_m e^-30 ~ 1e-13 tau_m``; the capped one rises at least at ``delta_T e^30 / tau_m`` and
+#: reaches the cut-off within ``tau_m (u_th - u_cap) / (delta_T e^30)`` (1e-10 ms for
+#: ``delta_T = 0.2`` mV and ``u_th = 0`` mV). That bounds the change of a spike time, and the term
+#: stays finite in float32 for every ``u`` (NEST caps the exponent's ``V`` at ``V_peak`` for the
+#: same reason).
 EXP_ARG_CAP = 30.0
 
 #: Largest accepted input drive ``|R * x|`` in mV. Larger values are a unit error

@@ -104,10 +104,17 @@ def raster(rec: Record, ax=None, max_neurons: int | None = None, color="k", s: f
 
 
 def population_rate(rec: Record, bin_ms: float = 1.0, ax=None, color=None, label=None):
-    """Population rate (Hz) in bins of ``bin_ms``."""
+    """Population rate (Hz): spikes per neuron per bin, averaged over all recorded neurons and trials.
+
+    Each bin is drawn over the time it covers, ``[t_end - bin, t_end)`` with ``t_end`` the bin end
+    times of :meth:`Record.population_rate` (``bin_ms`` rounded to whole steps). For a batched run
+    of one neuron (state shape ``(trials, 1)``) this is the trial-averaged PSTH (see :func:`psth`).
+    """
     ax = _axes(ax, figsize=(7, 2))
-    t, r = rec.population_rate(bin_ms)
-    ax.step(t, r, where="post", color=color, label=label)
+    t_end, r = rec.population_rate(bin_ms)
+    width = t_end[0] - (rec.t[0] - rec.dt)  # the bin width after rounding to whole steps
+    edges = np.append(t_end - width, t_end[-1])
+    ax.stairs(r, edges, color=color, label=label, lw=1.2)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("rate (Hz)")
     return ax
@@ -154,3 +161,83 @@ def phase_plane(I, params: CLIFParams | None = None, ax=None, u_range=None, colo
     ax.set_xlabel("u (mV)")
     ax.set_ylabel("du/dt (mV/ms)")
     return ax
+
+
+def convergence(dts, errors, ax=None, label: str | None = None, marker="o", fit: bool = True, **kwargs):
+    """Error against time step on log-log axes; with ``fit``, the fitted order joins the label.
+
+    The order is the slope of ``log(error)`` against ``log(dt)`` (:func:`lifbook.analysis.fit_order`).
+    """
+    from .analysis import fit_order
+
+    ax = _axes(ax, figsize=(5, 3.5))
+    dts, errors = np.asarray(dts, dtype=float), np.asarray(errors, dtype=float)
+    if fit:
+        q = fit_order(dts, errors)
+        label = f"{label + ': ' if label else ''}order {q:.2f}"
+    ax.loglog(dts, errors, marker=marker, label=label, **kwargs)
+    # Label the time steps themselves; log-scale minor labels (3e-2, 4e-2, ...) would collide.
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_locator(FixedLocator(np.unique(dts)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("dt (ms)")
+    ax.set_ylabel("error")
+    return ax
+
+
+def fixed_points(currents, params: ELIFParams | None = None, ax=None, color=None):
+    """EIF fixed points against constant current: the saddle-node bifurcation diagram.
+
+    Stable branch solid, unstable branch dashed; they meet at the rheobase (marked), above
+    which there is no fixed point and the neuron fires.
+    """
+    ax = _axes(ax, figsize=(5, 3.5))
+    p = ELIFParams() if params is None else params
+    I = np.asarray(currents, dtype=float)
+    us, uu = theory.eif_fixed_points(I, p)
+    line, = ax.plot(I, us, color=color, lw=1.6, label="stable")
+    ax.plot(I, uu, color=line.get_color(), lw=1.6, ls="--", label="unstable")
+    I_rh = float(theory.eif_rheobase(p))
+    ax.plot([I_rh], [float(np.asarray(p.theta_rh))], "o", mfc="white", color=line.get_color(), ms=6)
+    ax.axvline(I_rh, ls=":", color="0.5", lw=0.8)
+    ax.axhline(float(np.asarray(p.theta_rh)), ls=":", color="0.5", lw=0.8)
+    ax.set_xlabel("I (nA)")
+    ax.set_ylabel("fixed point u* (mV)")
+    return ax
+
+
+def leak_factor(dt, tau_m: float = 8.0, ax=None):
+    """Per-step factor on the deviation ``u - u_inf``: Euler ``1 - dt/tau_m`` and exact ``exp(-dt/tau_m)``.
+
+    Shaded: ``|factor| > 1`` (Euler grows without bound). Between 0 and -1 Euler oscillates and
+    decays; the exact factor lies in (0, 1) for every ``dt``.
+    """
+    ax = _axes(ax, figsize=(5, 3.2))
+    dt = np.asarray(dt, dtype=float)
+    ax.plot(dt, 1.0 - dt / tau_m, color="C3", lw=1.6, label=r"Euler $1 - \Delta t/\tau_m$")
+    ax.plot(dt, np.exp(-dt / tau_m), color="C0", lw=1.6, label=r"exact $e^{-\Delta t/\tau_m}$")
+    lo = min(-1.5, float(np.min(1.0 - dt / tau_m)))
+    ax.axhspan(lo - 1.0, -1.0, color="C3", alpha=0.12, lw=0)
+    ax.axhline(0.0, color="0.5", lw=0.8)
+    for x, name in ((tau_m, r"$\tau_m$"), (2 * tau_m, r"$2\tau_m$")):
+        ax.axvline(x, ls=":", color="0.5", lw=0.8)
+        ax.text(x, 1.0, name, transform=ax.get_xaxis_transform(), ha="center", va="bottom",
+                fontsize=8, color="0.3")
+    ax.set_ylim(lo, 1.1)
+    ax.set_xlim(float(dt.min()), float(dt.max()))
+    ax.set_xlabel("dt (ms)")
+    ax.set_ylabel("factor per step")
+    return ax
+
+
+__all__ += ["convergence", "fixed_points", "leak_factor"]
+
+
+def psth(rec: Record, bin_ms: float = 5.0, ax=None, color=None, label=None):
+    """Peri-stimulus time histogram: :func:`population_rate` with 5 ms bins by default."""
+    return population_rate(rec, bin_ms=bin_ms, ax=ax, color=color, label=label)
+
+
+__all__ += ["psth"]

@@ -31,3 +31,17 @@ def test_demo_writes_plots(tmp_path):
         png = (tmp_path / f"{name}.png").read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
         assert (tmp_path / f"{name}.svg").stat().st_size > 10_000
+
+
+def test_getting_started_draws_both_models():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lifbook.getting_started()
+    fig = plt.gcf()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0].startswith("CLIFPopulation") and titles[1].startswith("ELIFPopulation")
+    assert all(int(t.split(": ")[1].split()[0]) > 0 for t in titles)  # both fire under the step
+    plt.close("all")

@@ -51,3 +51,13 @@ def test_fi_curve_and_current_trace_and_population_rate():
     plot.population_rate(rec, bin_ms=1.0)
     with pytest.raises(ValueError, match="'i' was not recorded"):
         plot.current_trace(CLIFPopulation(n=1).run(1.0, steps=3, record="v"))
+
+
+def test_population_rate_bins_cover_the_time_they_count():
+    # First spike at 8.8 ms with 3 nA: it must be drawn in the bin [5, 10), not [10, 15).
+    rec = CLIFPopulation(n=1).run(3.0, steps=200, record="spikes")
+    assert rec.spike_times(0)[0] == pytest.approx(8.8)
+    ax = plot.population_rate(rec, bin_ms=5.0)
+    values, edges = ax.patches[0].get_data()[:2]
+    assert edges[0] == pytest.approx(0.0) and edges[1] == pytest.approx(5.0)
+    assert values[0] == 0.0 and values[1] == pytest.approx(200.0)

@@ -324,11 +324,11 @@ def test_explorer_slider_changes_the_frame(open_page, page_name):
     for i in range(explorers.count()):
         explorer = explorers.nth(i)
         explorer.scroll_into_view_if_needed()
-        readout = explorer.locator(".widget-readout")
+        readout = explorer.locator(".widget-readout").first  # of the first slider
         src0, look0 = _visible_frame(explorer)
         label0 = readout.inner_text()
 
-        handle = explorer.locator(".noUi-handle")
+        handle = explorer.locator(".noUi-handle").first
         handle.focus()
         page.keyboard.press("ArrowRight")
         problem = _wait(
