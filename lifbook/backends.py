@@ -75,10 +75,15 @@ class Backend:
 
     @staticmethod
     def _check_range(lo: float, hi: float, max_abs_x: float, name: str):
-        if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise ValueError(f"{name}: input contains NaN or inf (min={lo}, max={hi}); currents must be finite (nA)")
-        if max(abs(lo), abs(hi)) > max_abs_x:
-            raise ValueError(f"{name}: |x| up to {max(abs(lo), abs(hi)):.3g} nA gives a drive |R x| above "
+        Backend.check_abs(max(abs(lo), abs(hi)), 0 if np.isfinite(lo) and np.isfinite(hi) else 1, max_abs_x, name)
+
+    @staticmethod
+    def check_abs(max_abs: float, n_nonfinite: int, max_abs_x: float, name: str = "x"):
+        """Raise for non-finite input or ``|x| > max_abs_x`` (given the largest ``|x|`` and the non-finite count)."""
+        if n_nonfinite or not np.isfinite(max_abs):
+            raise ValueError(f"{name}: input contains NaN or inf; currents must be finite (nA)")
+        if max_abs > max_abs_x:
+            raise ValueError(f"{name}: |x| up to {max_abs:.3g} nA gives a drive |R x| above "
                              f"1e12 mV; lifbook accepts |x| <= {max_abs_x:.3g} nA for this population. "
                              "Check the units (nA, MOhm).")
 
@@ -130,9 +135,14 @@ class NumpyBackend(Backend):
             raise TypeError(f"{name}: cannot convert {type(x).__name__} to an array of currents ({exc})") from None
         self._check_kind(arr.dtype.kind, arr.dtype, name)
         arr = arr.astype(self.dtype, copy=False)
-        if check and arr.size:
-            self._check_range(float(arr.min()), float(arr.max()), max_abs_x, name)
+        if check:
+            self.check_values(arr, name, max_abs_x)
         return arr
+
+    def check_values(self, arr, name, max_abs_x):
+        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA)."""
+        if arr.size:
+            self._check_range(float(arr.min()), float(arr.max()), max_abs_x, name)
 
 
 def _numpy_dtype(dtype):
@@ -218,10 +228,22 @@ class TorchBackend(Backend):
                 raise TypeError(f"{name}: cannot convert {type(x).__name__} to an array of currents ({exc})") from None
             self._check_kind(a.dtype.kind, a.dtype, name)
             arr = torch.as_tensor(a, dtype=self.dtype, device=self.device)
-        if check and arr.numel():
-            lo, hi = torch.aminmax(arr)
-            self._check_range(float(lo), float(hi), max_abs_x, name)
+        if check:
+            self.check_values(arr, name, max_abs_x)
         return arr
+
+    def check_values(self, arr, name, max_abs_x):
+        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA)."""
+        if not arr.numel():
+            return
+        if arr.device.type == "cpu":
+            # NumPy on the tensor's memory: torch's reduction would start OpenMP threads that
+            # keep spinning and slow down the engine's own threads.
+            a = arr.numpy()
+            self._check_range(float(a.min()), float(a.max()), max_abs_x, name)
+        else:
+            lo, hi = self.torch.aminmax(arr)
+            self._check_range(float(lo), float(hi), max_abs_x, name)
 
 
 def _is_int(torch, dtype) -> bool:

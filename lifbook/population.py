@@ -238,10 +238,9 @@ class _Population:
                              f"{'' if self.batch_size is None else f' with batch size {self.batch_size}'}, "
                              f"got {tuple(lead) + tuple(shape) if lead else tuple(shape)}")
 
-    def _input(self, x, name="x"):
+    def _input(self, x, name="x", check=True):
         self._bind(x)
-        arr = self.backend.as_input(x, name, self._max_abs_x)
-        return arr
+        return self.backend.as_input(x, name, self._max_abs_x, check=check)
 
     # -- simulation ------------------------------------------------------------------------------
     def forward(self, x) -> Any:
@@ -251,18 +250,23 @@ class _Population:
         ``(batch, *shape)``. Returns the spikes (also in ``self.s``); ``self.v`` holds the
         post-reset potential.
         """
-        x = self._input(x)
+        x = self._input(x, check=False)
         self._check_step_shape(tuple(x.shape))
-        self._advance(x)
+        self._advance(x, check=True)
         return self.s
 
     __call__ = forward
 
-    def _advance(self, x):
+    def _advance(self, x, check: bool = False):
+        """One step. With ``check``, the input's values are validated first (finite, ``|R x|``
+        bounded); the engine fuses that check into its pass over ``x``. The state changes only
+        if the input is valid."""
         if self._engine is None:
+            if check:
+                self.backend.check_values(x, "x", self._max_abs_x)
             self.s, self._state = lif_step(x, self._state, self._coef, self.backend.ops)
         else:
-            self.s, self._state = self._engine.step(x, self._state)
+            self.s, self._state = self._engine.step(x, self._state, self._max_abs_x if check else None)
         self._last_x = x
         self.steps += 1
 

@@ -1,0 +1,252 @@
+"""The numba engine: NumPy or torch CPU arrays in, :mod:`lifbook.engine.kernels` run, arrays out.
+
+This module does not import numba; the kernels module is imported at the first call that needs
+it. torch tensors pass to the kernels as NumPy views (``Tensor.numpy()``, no copy) and results
+come back as tensors sharing the NumPy arrays' memory (``torch.from_numpy``).
+
+Shapes: the state ``(batch, *shape)`` or ``shape`` is viewed as ``(B, N)`` with ``N =
+prod(shape)``; an input step of shape ``()``, ``shape`` or the state shape as ``(Bx, Nx)`` with
+``Bx`` in ``{1, B}`` and ``Nx`` in ``{1, N}``; a time series adds a leading ``T``.
+
+Threads: the kernels release the GIL and take a range of neuron blocks, so a call with enough
+work is split into contiguous ranges run at once by the calling thread and a small pool
+(one thread per available CPU, or ``LIFBOOK_NUM_THREADS``).
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ..dynamics import LIFState, lif_step
+from .layout import PARAMS, UNUSED
+
+__all__ = ["NumbaEngine", "num_threads"]
+
+#: CLIF populations with fewer state elements step with the reference (bitwise the same result,
+#: and tiny populations never import numba). ELIF populations always use the kernel for ``forward``
+#: so that ``forward`` and ``run`` agree bitwise (the kernel's ``exp`` is not NumPy's).
+STEP_MIN_CLIF = 4096
+
+#: Time steps per tile in ``run`` when something is recorded at every step (see ``run_kernel``).
+RECORD_TILE = 32
+
+#: Neuron-updates below which a call runs in the calling thread only (thread start-up costs more).
+PARALLEL_MIN = 1 << 18
+
+#: Sets of ``forward`` output arrays an engine keeps for reuse (see :meth:`NumbaEngine._outputs`).
+POOL_SIZE = 3
+
+_kernels = None
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _load_kernels():
+    """The kernels module, or ``None`` if numba cannot be imported (then the reference runs)."""
+    global _kernels
+    if _kernels is None:
+        try:
+            from . import kernels
+        except ImportError:  # pragma: no cover - a broken numba installation
+            kernels = False
+        _kernels = kernels
+    return _kernels or None
+
+
+def num_threads() -> int:
+    """Threads a large call uses: ``LIFBOOK_NUM_THREADS``, else the CPUs this process may run on."""
+    env = os.environ.get("LIFBOOK_NUM_THREADS", "").strip()
+    if env:
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """A pool with ``workers`` threads, made again after a fork (threads do not survive it)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid() or _pool[1]._max_workers < workers:
+            if _pool is not None and _pool[0] == os.getpid():
+                _pool[1].shutdown(wait=False)
+            _pool = (os.getpid(), ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lifbook"))
+        return _pool[1]
+
+
+def _launch(K, kernel, args, n_items: int, work: int) -> None:
+    """``kernel(*args, q0, q1)`` over ``0 <= q < n_items``, split into contiguous ranges across threads."""
+    K.compile_for(kernel, args + (0, n_items))
+    nt = min(num_threads(), n_items) if work >= PARALLEL_MIN else 1
+    if nt <= 1:
+        kernel(*args, 0, n_items)
+        return
+    bounds = [n_items * k // nt for k in range(nt + 1)]
+    pool = _executor(nt - 1)
+    futures = [pool.submit(kernel, *args, bounds[k], bounds[k + 1]) for k in range(1, nt)]
+    kernel(*args, bounds[0], bounds[1])
+    for f in futures:
+        f.result()
+
+
+class NumbaEngine:
+    """Fused numba kernels for one population's configuration (backend, dtype, model, parameters)."""
+
+    name = "numba"
+
+    def __init__(self, pop):
+        be, c = pop.backend, pop._coef
+        self._coef, self._ops = c, be.ops
+        self._check_values = be.check_values
+        self._torch = be.torch if be.name == "torch" else None
+        self.dtype = np.dtype(str(be.dtype).replace("torch.", ""))
+        self.shape = tuple(pop.shape)
+        self.N = math.prod(self.shape)
+        syn, ref, exp = c.a_syn is not None, c.n_ref is not None, c.delta_T is not None
+        self.features = (syn, ref, exp, exp and self.dtype == np.float32)
+        self.step_min = 0 if exp else STEP_MIN_CLIF
+        self.P, self.Pn = self._pack(c)
+        self.het = self.P.shape[1] > 1
+        self._pool: list[tuple] = []
+
+    def _outputs(self, shape):
+        """Arrays ``(s, v, i, r)`` for one ``forward`` step: a set nobody else holds any more, or new ones.
+
+        Fresh arrays of millions of elements cost more than the step itself (the kernel's first
+        write to each page faults it in), so up to :data:`POOL_SIZE` sets are recycled. A set is
+        reused only when this pool holds its arrays' only references: no state, ``model.v``,
+        ``model.s``, view or tensor (``torch.from_numpy`` holds a reference) of the user's still
+        points at them, so recycling never changes an array that anyone can see.
+        """
+        for arrays in self._pool:
+            # getrefcount counts the pool's tuple and its own argument; any view or tensor adds one.
+            if arrays[1].shape == shape and all(arrays[j] is None or sys.getrefcount(arrays[j]) == 2
+                                                for j in range(4)):
+                return arrays
+        syn, ref = self.features[:2]
+        arrays = (np.empty(shape, dtype=bool), np.empty(shape, dtype=self.dtype),
+                  np.empty(shape, dtype=self.dtype) if syn else None, np.empty(shape, dtype=np.int32) if ref else None)
+        if len(self._pool) >= POOL_SIZE:
+            self._pool.pop(0)
+        self._pool.append(arrays)
+        return arrays
+
+    # -- conversion ---------------------------------------------------------------------
+    def _np(self, a):
+        return a.numpy() if self._torch is not None else a
+
+    def _out(self, a):
+        return self._torch.from_numpy(a) if self._torch is not None else a
+
+    def _pack(self, c):
+        """Parameters as ``P`` and ``Pn`` (see :mod:`lifbook.engine.layout`)."""
+        values = []
+        for name in PARAMS:
+            a = getattr(c, name)
+            values.append(np.asarray(UNUSED[name] if a is None else self._np(a), dtype=self.dtype))
+        n_ref = np.asarray(0 if c.n_ref is None else self._np(c.n_ref), dtype=np.int32)
+        het = any(a.ndim for a in values) or n_ref.ndim
+        cols = self.N if het else 1
+        P = np.empty((len(PARAMS), cols), dtype=self.dtype)
+        for k, a in enumerate(values):
+            P[k] = a.reshape(-1) if a.ndim else a
+        Pn = np.empty(cols, dtype=np.int32)
+        Pn[:] = n_ref.reshape(-1) if n_ref.ndim else n_ref
+        return P, Pn
+
+    @staticmethod
+    def _contiguous(x):
+        """``x`` as a writable C-contiguous array (one kernel signature for every input), copied if needed."""
+        x = np.ascontiguousarray(x)
+        return x if x.flags.writeable else x.copy()
+
+    def _as_2d(self, x):
+        """An input step of shape ``()``, ``shape`` or ``(B, *shape)`` as a C-contiguous ``(Bx, Nx)``."""
+        return self._contiguous(x).reshape((1, 1) if x.ndim == 0 else (-1, self.N))
+
+    def _as_3d(self, xs, T):
+        """A time series ``(T, *step_shape)`` as a C-contiguous ``(T, Bx, Nx)``."""
+        return self._contiguous(xs).reshape((T, 1, 1) if xs.ndim == 1 else (T, -1, self.N))
+
+    # -- forward -------------------------------------------------------------------------
+    def step(self, x, state: LIFState, max_abs_x: float | None = None):
+        """One step; with ``max_abs_x`` the input is validated in the same pass (see the kernel)."""
+        v = self._np(state.v)
+        K = _load_kernels() if v.size >= self.step_min else None
+        if K is None:
+            if max_abs_x is not None:
+                self._check_values(x, "x", max_abs_x)
+            return lif_step(x, state, self._coef, self._ops)
+        syn, ref, exp, fastexp = self.features
+        kernel = K.step_kernel(syn, ref, exp, fastexp, self.het, self.dtype.name)
+        shape = v.shape
+        v2 = v.reshape(-1, self.N)
+        B = v2.shape[0]
+        s_new, v_new, i_new, r_new = self._outputs(shape)
+        i2, io = (self._np(state.i).reshape(B, self.N), i_new.reshape(B, self.N)) if syn else (v2, v2)
+        r2, ro = (self._np(state.ref).reshape(B, self.N), r_new.reshape(B, self.N)) if ref else (self.Pn[None],) * 2
+        nch = -(-self.N // K.CHUNK)
+        nbad = np.zeros(B * nch, dtype=np.int64)  # per chunk: inputs failing |x| <= limit
+        limit = np.inf if max_abs_x is None else float(max_abs_x)
+        args = (self._as_2d(self._np(x)), v2, i2, r2, self.P, self.Pn, s_new.reshape(B, self.N),
+                v_new.reshape(B, self.N), io, ro, limit, nbad)
+        _launch(K, kernel, args, B * nch, v.size)
+        if max_abs_x is not None and nbad.any():
+            # Before anything is returned, so a bad input leaves the state as it was; the
+            # backend's check finds the offending values again and says what they are.
+            self._check_values(x, "x", max_abs_x)
+            raise AssertionError("the engine's input check and the backend's disagree")  # pragma: no cover
+        out = self._out
+        return out(s_new), LIFState(out(v_new), out(i_new) if syn else None, out(r_new) if ref else None)
+
+    # -- run -----------------------------------------------------------------------------
+    def run(self, xs, constant: bool, T: int, record, pop):
+        K = _load_kernels()
+        if K is None:
+            return None
+        syn, ref, exp, fastexp = self.features
+        kernel = K.run_kernel(syn, ref, exp, fastexp, self.het, "count" in record, self.dtype.name)
+        state_shape = tuple(pop.state_shape)
+        st = pop._state
+        v = np.array(self._np(st.v), dtype=self.dtype, order="C").reshape(-1, self.N)
+        B = v.shape[0]
+        i = np.array(self._np(st.i), order="C").reshape(B, self.N) if syn else v
+        r = np.array(self._np(st.ref), order="C").reshape(B, self.N) if ref else self.Pn[None]
+        x_np = self._np(xs)
+        x3 = self._as_2d(x_np)[None] if constant else self._as_3d(x_np, T)
+        rec_spikes, rec_v, rec_i = "spikes" in record, "v" in record, "i" in record and syn
+        none = np.empty((0, B, self.N), dtype=self.dtype)
+        spikes = np.empty((T if rec_spikes else 1, B, self.N), dtype=bool)
+        v_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_v else none
+        i_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_i else none
+        counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else self.Pn[None]
+        tile = RECORD_TILE if (rec_spikes or rec_v or rec_i) else T
+        nblk = -(-self.N // K.BLOCK)
+        _launch(K, kernel, (x3, v, i, r, self.P, self.Pn, T, tile, spikes, v_rec, i_rec, counts), B * nblk,
+                B * self.N * T)
+        out = self._out
+        rec = {}
+        if rec_spikes:
+            rec["spikes"] = out(spikes.reshape(T, *state_shape))
+        if rec_v:
+            rec["v"] = out(v_rec.reshape(T, *state_shape))
+        if "i" in record:
+            if syn:
+                rec["i"] = out(i_rec.reshape(T, *state_shape))
+            else:  # without a filter the current is the input itself
+                full = np.broadcast_to(x3, (T, B, self.N)).reshape(T, *state_shape)
+                rec["i"] = out(np.array(full, dtype=self.dtype))
+        if "count" in record:
+            rec["count"] = out(counts.reshape(state_shape).astype(np.int64))
+        pop._state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
+                              out(r.reshape(state_shape)) if ref else None)
+        pop.s = out(spikes[-1].reshape(state_shape).copy())
+        pop._last_x = xs if constant else xs[T - 1]
+        pop.steps += T
+        return rec
