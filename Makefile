@@ -29,6 +29,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_lifbook.py --quick
+	$(PY) bench/bench_widgets.py
 
 clean:
 	rm -rf $(VENV) _build demo node_modules

@@ -23,10 +23,10 @@ __version__ = "0.1.0"
 __all__ = [
     "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning",
     "print_default_parameters", "getting_started",
-    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine",
+    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale",
 ]
 
-_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo"}
+_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale"}
 
 
 def __getattr__(name):

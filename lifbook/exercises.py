@@ -396,3 +396,85 @@ def check_noisy_rate(answer, I: float, sigma: float, params=None, rtol: float = 
 
 
 __all__ += ["check_noisy_rate"]
+
+
+# -- checks for chapter 6 (populations at scale) -------------------------------------------------------
+def check_bytes_per_update(answer, op: str = "forward", **kw) -> Feedback:
+    """Check the bytes one neuron-update moves to or from memory (:func:`lifbook.scale.bytes_per_update`,
+    whose keywords ``dtype``, ``refractory``, ``synaptic``, ``input_per_neuron`` and ``record``
+    ``kw`` passes on)."""
+    from .scale import bytes_per_update
+
+    expected = bytes_per_update(op, **kw)
+    size = np.dtype(str(kw.get("dtype", "float32")).replace("torch.", "")).itemsize
+    if op == "forward":
+        state_once = size * (1 + kw.get("synaptic", False)) + 4 * kw.get("refractory", True)
+        mistakes = {
+            "the state is read *and* written every step: count v (and i, and the counter) twice.":
+                expected - state_once,
+            "the spikes count too: forward writes s, one byte (bool) per neuron.": expected - 1,
+        }
+        if kw.get("input_per_neuron", True):
+            mistakes["the input is read every step as well."] = expected - size
+        explain = "input read, state read and written, spikes written"
+    else:
+        mistakes = {"that is forward's traffic; run keeps the state in the cache between steps, so only the "
+                    "input and the records travel.": bytes_per_update(
+                        "forward", **{k: v for k, v in kw.items() if k != "record"})}
+        explain = "input and records only; the state stays in the cache"
+    return check_value(answer, float(expected), what=f"the bytes per update of {op}", unit="bytes", rtol=0,
+                       atol=0.01, mistakes=mistakes, explain=explain,
+                       hint="Add up what one step reads and writes per neuron, with the size of each dtype.")
+
+
+def check_record_steps(answer, N: int, budget_bytes: float, record=("spikes", "v"), dtype="float32") -> Feedback:
+    """Check the largest number of steps ``T`` whose record (:func:`lifbook.scale.record_nbytes`) fits in
+    ``budget_bytes`` bytes."""
+    from .scale import record_nbytes
+
+    record = (record,) if isinstance(record, str) else tuple(record)
+    growing = tuple(r for r in record if r != "count")
+    if not growing or not (per_step := record_nbytes(N, 1, growing, dtype=dtype)):
+        raise ValueError(f"record: {record!r} does not grow with T; any number of steps fits")
+    fixed = record_nbytes(N, 1, ("count",)) if "count" in record else 0
+    expected = float((budget_bytes - fixed) // per_step)
+    size = np.dtype(str(dtype).replace("torch.", "")).itemsize
+    mistakes = {}
+    if "spikes" in record:
+        mistakes["a bool takes one byte in NumPy and torch, not one bit."] = float(
+            (budget_bytes - fixed) // (per_step - 7 / 8 * N))
+    if "v" in record and size != 8:
+        mistakes["that is the answer for float64; the record is float32."] = float(
+            (budget_bytes - fixed) // (per_step + (8 - size) * N))
+    return check_value(answer, expected, what=f"the longest run that fits ({N:.0e} neurons)", unit="steps",
+                       rtol=0, atol=1.0, mistakes=mistakes, explain="budget / (N x bytes per neuron and step)",
+                       hint="Bytes per step: N x (1 for spikes + itemsize for v).")
+
+
+def check_chunked_counts(answer, n: int = 20_000, steps: int = 5_000) -> Feedback:
+    """Check spike counts from a run done in pieces against one ``run`` of the whole simulation.
+
+    The set-up of the chapter 6 "Build" exercise: ``CLIFPopulation(n=n)`` (float64, exact
+    integrator) under the constant currents ``np.linspace(1.5, 4.0, n)`` nA for ``steps`` steps.
+    """
+    counts = np.asarray(answer)
+    if answer is Ellipsis or answer is None:
+        raise ValueError("answer: no answer yet (replace ... with your array of spike counts)")
+    if counts.shape != (n,):
+        raise ValueError(f"answer: expected spike counts of shape ({n},), got shape {counts.shape}")
+    expected = CLIFPopulation(n=n).run(np.linspace(1.5, 4.0, n), steps=steps, record="count").spike_counts()
+    diff = counts.astype(np.int64) - np.asarray(expected, dtype=np.int64)
+    if not diff.any():
+        return Feedback(True, f"correct: the counts of all {n} neurons equal those of one run of {steps} steps.")
+    wrong = int(np.count_nonzero(diff))
+    if counts.sum() < expected.sum():
+        why = ("fewer spikes than one run: does each piece start again from rest? run() continues from the "
+               "current state; reset_state_variables() (or a new population) would start over.")
+    elif counts.sum() > expected.sum():
+        why = "more spikes than one run: did you run more steps than asked, or count a piece twice?"
+    else:
+        why = "give every piece the same currents and the same number of steps in all."
+    return Feedback(False, f"{wrong} of {n} neurons differ from one run of {steps} steps: {why}")
+
+
+__all__ += ["check_bytes_per_update", "check_record_steps", "check_chunked_counts"]

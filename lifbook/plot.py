@@ -241,3 +241,55 @@ def psth(rec: Record, bin_ms: float = 5.0, ax=None, color=None, label=None):
 
 
 __all__ += ["psth"]
+
+
+def throughput(table: dict, ax=None, caches: dict | None = None, bytes_per_update: float | None = None,
+               marker="o", **kwargs):
+    """Million neuron-updates per second against population size, one line per implementation.
+
+    ``table`` is ``{name: {N: M updates/s}}`` (:func:`lifbook.scale.throughput_table`, or
+    measured with :func:`lifbook.scale.throughput`). With ``caches`` (``{"L2": bytes, ...}``,
+    :func:`lifbook.scale.cache_sizes`) and ``bytes_per_update``, a dotted line marks the ``N``
+    whose state (``bytes_per_update`` bytes per neuron) fills each cache.
+    """
+    ax = _axes(ax, figsize=(6, 3.5))
+    for name, d in table.items():
+        N = np.array(sorted(d), dtype=float)
+        ax.loglog(N, [d[int(n)] for n in N], marker=marker, label=name, **kwargs)
+    if caches and bytes_per_update:
+        for level, size in caches.items():
+            if level.startswith("L1"):
+                continue
+            ax.axvline(size / bytes_per_update, color="0.5", ls=":", lw=1)
+            ax.text(size / bytes_per_update, 1.0, f" {level}", transform=ax.get_xaxis_transform(), va="top",
+                    fontsize=8, color="0.4")
+    ax.set_xlabel("neurons N")
+    ax.set_ylabel("million updates / s")
+    return ax
+
+
+def benchmark_bars(rows, ax=None, color="C0", highlight: str = "lifbook", highlight_color="C3"):
+    """Horizontal bars of a benchmark's medians with min-max ranges, on a log axis.
+
+    ``rows`` are rows of ``bench/results.json`` (:func:`lifbook.scale.workload_rows`): ``impl``,
+    ``mups_median``, ``mups_min``, ``mups_max``. Names containing ``highlight`` are drawn in
+    ``highlight_color``.
+    """
+    ax = _axes(ax, figsize=(6, 0.35 * len(rows) + 1))
+    names = [r["impl"] for r in rows]
+    med = np.array([r["mups_median"] for r in rows])
+    lo, hi = np.array([r["mups_min"] for r in rows]), np.array([r["mups_max"] for r in rows])
+    colors = [highlight_color if highlight and highlight in n else color for n in names]
+    y = np.arange(len(rows))
+    ax.barh(y, med, color=colors, xerr=[med - lo, hi - med], error_kw=dict(lw=1, capsize=2, ecolor="0.3"))
+    for k, v in enumerate(med):
+        ax.text(hi[k] * 1.15, k, f"{v:,.0f}", va="center", fontsize=8)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(min(10.0, lo.min() / 2), hi.max() * 6)
+    ax.invert_yaxis()
+    ax.set_xlabel("million neuron-updates / s")
+    return ax
+
+
+__all__ += ["throughput", "benchmark_bars"]

@@ -61,3 +61,29 @@ def test_population_rate_bins_cover_the_time_they_count():
     values, edges = ax.patches[0].get_data()[:2]
     assert edges[0] == pytest.approx(0.0) and edges[1] == pytest.approx(5.0)
     assert values[0] == 0.0 and values[1] == pytest.approx(200.0)
+
+
+def test_throughput_draws_one_line_per_implementation_and_the_cache_lines():
+    table = {"run": {1000: 2000.0, 10**6: 5000.0}, "forward": {1000: 30.0, 10**5: 700.0, 10**6: 1000.0}}
+    ax = plot.throughput(table, caches={"L1d": 48 << 10, "L2": 2 << 20, "L3": 100 << 20}, bytes_per_update=21)
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in table]
+    assert [ln.get_label() for ln in lines] == ["run", "forward"]
+    np.testing.assert_array_equal(lines[1].get_xdata(), [1000, 10**5, 10**6])
+    np.testing.assert_array_equal(lines[1].get_ydata(), [30.0, 700.0, 1000.0])
+    cache_x = sorted(ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_label() not in table)
+    assert cache_x == pytest.approx([(2 << 20) / 21, (100 << 20) / 21])  # L2 and L3, not L1
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    plt.close("all")
+
+
+def test_benchmark_bars_show_medians_with_ranges_on_a_log_axis():
+    rows = [{"impl": "lifbook run (count)", "mups_median": 5000.0, "mups_min": 4000.0, "mups_max": 6000.0},
+            {"impl": "numpy (naive loop)", "mups_median": 90.0, "mups_min": 80.0, "mups_max": 95.0}]
+    ax = plot.benchmark_bars(rows)
+    bars = ax.patches
+    assert [b.get_width() for b in bars] == [5000.0, 90.0]
+    assert bars[0].get_facecolor() != bars[1].get_facecolor()  # lifbook highlighted
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["lifbook run (count)", "numpy (naive loop)"]
+    assert ax.get_xscale() == "log"
+    assert {t.get_text() for t in ax.texts} == {"5,000", "90"}
+    plt.close("all")

@@ -31,8 +31,11 @@ by at most 1 ulp) and 0.05 mV in float32 (polynomial ``exp``); see ``tests/test_
 Contract for an engine object returned by :func:`select`:
 
 * ``name``: a short string shown by ``Population.engine``;
-* ``step(x, state) -> (spikes, state)``: one step, the same result as
-  :func:`lifbook.dynamics.lif_step` (returns new arrays; never mutates arrays the user may hold);
+* ``step(x, state, max_abs_x=None) -> (spikes, state)``: one step, the same result as
+  :func:`lifbook.dynamics.lif_step`; with ``max_abs_x``, first raise ``ValueError`` (state
+  untouched) unless every input is finite with ``|x| <= max_abs_x``. It returns arrays that
+  nobody else holds (fresh, or recycled once the population and the user have let go of them)
+  and never mutates arrays the user may hold;
 * ``run(xs, constant, T, record, pop) -> dict | None``: ``T`` steps from ``pop._state`` that leave
   ``pop`` exactly as ``T`` calls of ``pop._advance`` would (``_state``, ``s``, ``_last_x``,
   ``steps``), returning the recorded arrays like ``Population._reference_loop``; ``None`` means
