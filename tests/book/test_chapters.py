@@ -53,3 +53,12 @@ def test_nbval_kernel_is_this_python():
 
     spec = NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME)
     assert spec.argv[0] == sys.executable
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_code_lines_fit_the_page(path):
+    """book/STYLE.md: code lines of at most 79 characters (longer ones are cut off on the page)."""
+    nb = nbformat.read(path, as_version=4)
+    long = [(i, len(line)) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > 79]
+    assert not long, f"{path.name}: (cell, length) of lines over 79 characters: {long}"
