@@ -104,13 +104,19 @@ def snntorch_leaky(w: wl.Workload):
     a, b = w.coefficients()
     cell = snntorch.Leaky(beta=float(a), threshold=float(w.params["u_th"]), reset_mechanism="zero")
     inp = torch.from_numpy(b * w.x)  # the float32 product lifbook's kernel computes
-    mem = torch.zeros(w.N, dtype=torch.float32)
+    return _count_torch_cell(lambda mem: cell(inp, mem), torch.zeros(w.N, dtype=torch.float32), w)
+
+
+def _count_torch_cell(step, state, w: wl.Workload):
+    """Time ``w.T`` calls of ``step(state) -> (spikes, state)`` (a torch cell), counting spikes per neuron."""
+    import torch
+
     count = torch.zeros(w.N, dtype=torch.float32)
     with torch.no_grad():
         t0 = time.perf_counter()
         for _ in range(w.T):
-            spk, mem = cell(inp, mem)
-            count += spk
+            z, state = step(state)
+            count += z
         elapsed = time.perf_counter() - t0
     return elapsed, count.numpy().astype(np.int64)
 
@@ -134,15 +140,7 @@ def norse_lif(w: wl.Workload):
     else:
         cell = norse.LIFCell(lif, dt=w.dt)
     inp = torch.from_numpy(np.float32(p["R"]) * w.x)  # dv = dt/tau ((v_leak - v) + i): i = R x in mV
-    count = torch.zeros(w.N, dtype=torch.float32)
-    state = None
-    with torch.no_grad():
-        t0 = time.perf_counter()
-        for _ in range(w.T):
-            z, state = cell(inp, state)
-            count += z
-        elapsed = time.perf_counter() - t0
-    return elapsed, count.numpy().astype(np.int64)
+    return _count_torch_cell(lambda state: cell(inp, state), None, w)
 
 
 # -- Brian2 ------------------------------------------------------------------------------------------

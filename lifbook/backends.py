@@ -75,15 +75,10 @@ class Backend:
 
     @staticmethod
     def _check_range(lo: float, hi: float, max_abs_x: float, name: str):
-        Backend.check_abs(max(abs(lo), abs(hi)), 0 if np.isfinite(lo) and np.isfinite(hi) else 1, max_abs_x, name)
-
-    @staticmethod
-    def check_abs(max_abs: float, n_nonfinite: int, max_abs_x: float, name: str = "x"):
-        """Raise for non-finite input or ``|x| > max_abs_x`` (given the largest ``|x|`` and the non-finite count)."""
-        if n_nonfinite or not np.isfinite(max_abs):
-            raise ValueError(f"{name}: input contains NaN or inf; currents must be finite (nA)")
-        if max_abs > max_abs_x:
-            raise ValueError(f"{name}: |x| up to {max_abs:.3g} nA gives a drive |R x| above "
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError(f"{name}: input contains NaN or inf (min={lo}, max={hi}); currents must be finite (nA)")
+        if max(abs(lo), abs(hi)) > max_abs_x:
+            raise ValueError(f"{name}: |x| up to {max(abs(lo), abs(hi)):.3g} nA gives a drive |R x| above "
                              f"1e12 mV; lifbook accepts |x| <= {max_abs_x:.3g} nA for this population. "
                              "Check the units (nA, MOhm).")
 

@@ -406,16 +406,16 @@ def check_bytes_per_update(answer, op: str = "forward", **kw) -> Feedback:
     from .scale import bytes_per_update
 
     expected = bytes_per_update(op, **kw)
-    size = np.dtype(str(kw.get("dtype", "float32")).replace("torch.", "")).itemsize
+    x = expected - bytes_per_update(op, **{**kw, "input_per_neuron": False})  # the input's share
     if op == "forward":
-        state_once = size * (1 + kw.get("synaptic", False)) + 4 * kw.get("refractory", True)
+        state_once = (expected - x - 1) // 2  # forward: x + 2 * state + 1 byte of spikes
         mistakes = {
             "the state is read *and* written every step: count v (and i, and the counter) twice.":
                 expected - state_once,
             "the spikes count too: forward writes s, one byte (bool) per neuron.": expected - 1,
         }
-        if kw.get("input_per_neuron", True):
-            mistakes["the input is read every step as well."] = expected - size
+        if x:
+            mistakes["the input is read every step as well."] = expected - x
         explain = "input read, state read and written, spikes written"
     else:
         mistakes = {"that is forward's traffic; run keeps the state in the cache between steps, so only the "
@@ -430,22 +430,23 @@ def check_bytes_per_update(answer, op: str = "forward", **kw) -> Feedback:
 def check_record_steps(answer, N: int, budget_bytes: float, record=("spikes", "v"), dtype="float32") -> Feedback:
     """Check the largest number of steps ``T`` whose record (:func:`lifbook.scale.record_nbytes`) fits in
     ``budget_bytes`` bytes."""
+    from .record import record_names
     from .scale import record_nbytes
 
-    record = (record,) if isinstance(record, str) else tuple(record)
+    record = record_names(record)
     growing = tuple(r for r in record if r != "count")
     if not growing or not (per_step := record_nbytes(N, 1, growing, dtype=dtype)):
         raise ValueError(f"record: {record!r} does not grow with T; any number of steps fits")
     fixed = record_nbytes(N, 1, ("count",)) if "count" in record else 0
     expected = float((budget_bytes - fixed) // per_step)
-    size = np.dtype(str(dtype).replace("torch.", "")).itemsize
+    per_step64 = record_nbytes(N, 1, growing, dtype="float64")
     mistakes = {}
     if "spikes" in record:
         mistakes["a bool takes one byte in NumPy and torch, not one bit."] = float(
             (budget_bytes - fixed) // (per_step - 7 / 8 * N))
-    if "v" in record and size != 8:
-        mistakes["that is the answer for float64; the record is float32."] = float(
-            (budget_bytes - fixed) // (per_step + (8 - size) * N))
+    if per_step64 != per_step:
+        mistakes[f"that is the answer for float64; the record is {dtype}."] = float(
+            (budget_bytes - fixed) // per_step64)
     return check_value(answer, expected, what=f"the longest run that fits ({N:.0e} neurons)", unit="steps",
                        rtol=0, atol=1.0, mistakes=mistakes, explain="budget / (N x bytes per neuron and step)",
                        hint="Bytes per step: N x (1 for spikes + itemsize for v).")

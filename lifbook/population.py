@@ -23,7 +23,7 @@ from . import engine as _engine
 from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients, lif_step
 from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
-from .record import RECORDABLE, Record
+from .record import Record, record_names
 
 __all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning"]
 
@@ -287,10 +287,7 @@ class _Population:
         continues from where it was and ends where ``steps`` calls of :meth:`forward` would
         leave it (``self.v``, ``self.s``); the result is the same as those calls.
         """
-        record = (record,) if isinstance(record, str) else tuple(record)
-        bad = [r for r in record if r not in RECORDABLE]
-        if bad:
-            raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
+        record = record_names(record)
         xs, constant, T = self._run_input(x, steps)
         t0 = self.time
         rec = self._run_loop(xs, constant, T, record)

@@ -13,10 +13,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Record", "RECORDABLE"]
+__all__ = ["Record", "RECORDABLE", "record_names"]
 
 #: Names accepted by ``run(record=...)``.
 RECORDABLE = ("spikes", "v", "i", "count")
+
+
+def record_names(record) -> tuple:
+    """``record`` (one name or several) as a tuple, checked against :data:`RECORDABLE`."""
+    record = (record,) if isinstance(record, str) else tuple(record)
+    bad = [r for r in record if r not in RECORDABLE]
+    if bad:
+        raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
+    return record
 
 
 def _to_numpy(a):

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .record import record_names
+
 __all__ = ["bytes_per_update", "record_nbytes", "stream_bandwidth", "cache_sizes", "throughput", "load_benchmark",
            "throughput_table", "workload_rows", "RESULTS_ENV"]
 
@@ -28,16 +30,6 @@ __all__ = ["bytes_per_update", "record_nbytes", "stream_bandwidth", "cache_sizes
 RESULTS_ENV = "LIFBOOK_BENCH_RESULTS"
 
 _OPS = ("forward", "run")
-
-
-def _record_names(record) -> tuple:
-    from .record import RECORDABLE
-
-    record = (record,) if isinstance(record, str) else tuple(record)
-    bad = [r for r in record if r not in RECORDABLE]
-    if bad:
-        raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
-    return record
 
 
 def _bytes_per_neuron_and_step(record: tuple, size: int) -> int:
@@ -83,7 +75,7 @@ def bytes_per_update(op: str = "forward", *, dtype="float32", refractory: bool =
     if op not in _OPS:
         raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
     size = _itemsize(dtype)
-    record = _record_names(record)
+    record = record_names(record)
     x = size if input_per_neuron else 0
     if op == "forward":
         return x + 2 * size + (2 * size if synaptic else 0) + (2 * 4 if refractory else 0) + 1
@@ -97,7 +89,7 @@ def record_nbytes(N: int, T: int, record=("spikes", "v"), *, dtype="float32") ->
     there is no filter): ``T * N`` values of ``dtype`` each; ``"count"``: ``N`` int64 counts.
     """
     N, T = _positive_int("N", N), _positive_int("T", T)
-    record = _record_names(record)
+    record = record_names(record)
     return T * N * _bytes_per_neuron_and_step(record, _itemsize(dtype)) + 8 * N * ("count" in record)
 
 
@@ -166,8 +158,7 @@ def throughput(Model, N: int, op: str = "forward", *, steps: int | None = None, 
     (a conversion per call would be timed too). ``steps`` defaults to about 2e8 updates' worth
     for ``forward`` and 5e8 for ``run`` (whose fixed cost per call, copying the state and
     allocating the record, must not dominate), between 5 and 5,000 (``forward``) or 20,000
-    (``run``). The first call
-    (compilation, cache loading) is not timed.
+    (``run``). The first call (compilation, cache loading) is not timed.
     ``kw`` goes to the population (``dtype``, ``backend``, ``device``, ``engine``, parameters).
     """
     if op not in _OPS:
@@ -177,11 +168,8 @@ def throughput(Model, N: int, op: str = "forward", *, steps: int | None = None, 
     steps = min(max(5, int(budget // N)), cap) if steps is None else _positive_int("steps", steps)
     model = Model(n=N, **kw)
     rheobase = _rheobase(model)
-    x = np.random.default_rng(seed).uniform(0.8 * rheobase, 2.0 * rheobase, N)
-    if model.backend.name == "torch":
-        x = model.backend.torch.as_tensor(x, dtype=model.backend.dtype, device=model.backend.device)
-    else:
-        x = x.astype(model.backend.dtype)
+    x = model.backend.as_input(np.random.default_rng(seed).uniform(0.8 * rheobase, 2.0 * rheobase, N), "x",
+                               np.inf, check=False)
     sync = _synchronizer(model)
     best = np.inf
     for k in range(max(1, repeats) + 1):

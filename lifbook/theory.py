@@ -258,19 +258,23 @@ def lif_spike_times(I, duration, u0=None, params: CLIFParams | None = None, **ov
     the time grid's error is measured (chapter 5).
     """
     p = _params(params, CLIFParams, overrides)
-    _scalar_params(p, ("tau_m", "u_rest", "u_reset", "u_th", "R", "t_ref"), "lif_spike_times")
-    _no_synaptic_filter(p, "lif_spike_times")
-    I = float(I)
+    T0, period = _lif_first_spike_and_period(float(I), u0, p, "lif_spike_times")
+    if not np.isfinite(T0) or T0 > duration:
+        return np.zeros(0)
+    n = int(np.floor((duration - T0) / period + 1e-12)) + 1
+    return T0 + period * np.arange(n, dtype=np.float64)
+
+
+def _lif_first_spike_and_period(I: float, u0, p, what: str):
+    """``(T0, t_ref + T)``: time of the first spike from ``u0`` (default ``u_rest``) and the
+    interspike interval, in continuous time (``inf`` at or below rheobase)."""
+    _scalar_params(p, ("tau_m", "u_rest", "u_reset", "u_th", "R", "t_ref"), what)
+    _no_synaptic_filter(p, what)
     u0 = p.u_rest if u0 is None else float(u0)
     if u0 >= p.u_th:
         raise ValueError(f"u0: must lie below u_th ({p.u_th:g} mV), got {u0:g} mV")
-    T0 = float(lif_time_to_threshold(I, p, u_reset=u0)) if u0 != p.u_reset else \
-        float(lif_time_to_threshold(I, p))
-    if not np.isfinite(T0) or T0 > duration:
-        return np.zeros(0)
-    period = p.t_ref + float(lif_time_to_threshold(I, p))
-    n = int(np.floor((duration - T0) / period + 1e-12)) + 1
-    return T0 + period * np.arange(n, dtype=np.float64)
+    T0 = float(lif_time_to_threshold(I, p, u_reset=u0))
+    return T0, p.t_ref + float(lif_time_to_threshold(I, p))
 
 
 def lif_trajectory(t, I, u0=None, params: CLIFParams | None = None, **overrides):
@@ -282,19 +286,16 @@ def lif_trajectory(t, I, u0=None, params: CLIFParams | None = None, **overrides)
     the post-reset ``u_reset``, as in lifbook's records. ``t`` in ms (array or scalar, ``>= 0``).
     """
     p = _params(params, CLIFParams, overrides)
-    _scalar_params(p, ("tau_m", "u_rest", "u_reset", "u_th", "R", "t_ref"), "lif_trajectory")
-    _no_synaptic_filter(p, "lif_trajectory")
+    I = float(I)
+    T0, period = _lif_first_spike_and_period(I, u0, p, "lif_trajectory")
     t = np.asarray(t, dtype=np.float64)
     if np.any(t < 0):
         raise ValueError("t: times must be >= 0 ms")
-    I = float(I)
     u0 = p.u_rest if u0 is None else float(u0)
     u_inf = p.u_rest + p.R * I
-    first = lif_spike_times(I, max(float(np.max(t, initial=0.0)), 0.0) + 1.0, u0, p)
-    if len(first) == 0:
-        return _out(u_inf + (u0 - u_inf) * np.exp(-t / p.tau_m))
-    T0 = first[0]
-    period = p.t_ref + float(lif_time_to_threshold(I, p))
+    before = u_inf + (u0 - u_inf) * np.exp(-t / p.tau_m)
+    if not np.isfinite(T0):
+        return _out(before)
     s = np.maximum(t - T0, 0.0)
     # Phase within the current interval; the 1e-12 guards against a spike time landing a rounding
     # error below a multiple of the period.
@@ -302,7 +303,6 @@ def lif_trajectory(t, I, u0=None, params: CLIFParams | None = None, **overrides)
     phase = np.maximum(s - k * period, 0.0)
     free = np.maximum(phase - p.t_ref, 0.0)
     after = u_inf + (p.u_reset - u_inf) * np.exp(-free / p.tau_m)
-    before = u_inf + (u0 - u_inf) * np.exp(-t / p.tau_m)
     return _out(np.where(t < T0, before, after))
 
 

@@ -60,6 +60,18 @@ def test_feedback_displays_as_one_line():
     assert f._repr_markdown_().startswith("&#9989;")
 
 
+def _bisect_rheobase(m, hi, steps, iterations):
+    """Smallest constant current (nA, within hi / 2**iterations) that makes ``m`` fire in ``steps`` steps."""
+    lo = 0.0
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        if m.inject(mid, steps=steps, record="count").spike_counts().sum() > 0:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def _solve_clif_mystery(m: MysteryNeuron) -> dict:
     """Identify a CLIF mystery neuron with public experiments only."""
     u_rest = m.known["u_rest"]
@@ -71,14 +83,7 @@ def _solve_clif_mystery(m: MysteryNeuron) -> dict:
     frac = (v - u_rest) / (v[-1] - u_rest)
     tau_m = rec.t[np.argmax(frac >= 1 - np.exp(-1))]
     # 2. rheobase by bisection on a 500 ms constant current
-    lo, hi = 0.0, 20.0
-    for _ in range(30):
-        mid = 0.5 * (lo + hi)
-        if m.inject(mid, steps=5000, record="count").spike_counts().sum() > 0:
-            hi = mid
-        else:
-            lo = mid
-    rheobase = hi
+    rheobase = _bisect_rheobase(m, 20.0, steps=5000, iterations=30)
     # 3. threshold: highest potential before a spike, under a slow ramp
     rec = m.inject(inputs.ramp(0.0, 2 * rheobase, start=0.0, stop=500.0), steps=5000)
     k = np.flatnonzero(rec.spikes[:, 0])[0]
@@ -98,13 +103,7 @@ def test_clif_mystery_neuron_is_solvable_from_the_public_api(seed):
 
 def test_elif_mystery_neuron_rheobase_and_theta_from_experiments():
     m = MysteryNeuron(5, kind="ELIF")
-    lo, hi = 0.0, 5.0
-    for _ in range(25):
-        mid = 0.5 * (lo + hi)
-        if m.inject(mid, steps=10000, record="count").spike_counts().sum() > 0:
-            hi = mid
-        else:
-            lo = mid
+    hi = _bisect_rheobase(m, 5.0, steps=10000, iterations=25)
     # subthreshold R from a tiny step (the exponential term is negligible 10+ mV below theta_rh)
     rec = m.inject(0.05, steps=5000)
     R = (rec.v[-1, 0] - m.known["u_rest"]) / 0.05

@@ -106,6 +106,7 @@ class NumbaEngine:
         self._check_values = be.check_values
         self._torch = be.torch if be.name == "torch" else None
         self.dtype = np.dtype(str(be.dtype).replace("torch.", ""))
+        self._dtype_name = self.dtype.name  # a str once: ``np.dtype.name`` costs microseconds per step
         self.shape = tuple(pop.shape)
         self.N = math.prod(self.shape)
         syn, ref, exp = c.a_syn is not None, c.n_ref is not None, c.delta_T is not None
@@ -184,7 +185,7 @@ class NumbaEngine:
                 self._check_values(x, "x", max_abs_x)
             return lif_step(x, state, self._coef, self._ops)
         syn, ref, exp, fastexp = self.features
-        kernel = K.step_kernel(syn, ref, exp, fastexp, self.het, self.dtype.name)
+        kernel = K.step_kernel(syn, ref, exp, fastexp, self.het, self._dtype_name)
         shape = v.shape
         v2 = v.reshape(-1, self.N)
         B = v2.shape[0]
@@ -211,7 +212,7 @@ class NumbaEngine:
         if K is None:
             return None
         syn, ref, exp, fastexp = self.features
-        kernel = K.run_kernel(syn, ref, exp, fastexp, self.het, "count" in record, self.dtype.name)
+        kernel = K.run_kernel(syn, ref, exp, fastexp, self.het, "count" in record, self._dtype_name)
         state_shape = tuple(pop.state_shape)
         st = pop._state
         v = np.array(self._np(st.v), dtype=self.dtype, order="C").reshape(-1, self.N)

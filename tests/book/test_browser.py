@@ -315,6 +315,12 @@ _FRAME_CHANGED = """([el, src]) => {
 }"""
 
 
+def _assert_frame_changes(page, explorer, src, what):
+    """Wait (up to 10 s) until the explorer shows a loaded frame other than ``src``."""
+    problem = _wait(page, _FRAME_CHANGED, [explorer.element_handle(), src], what=what, timeout_ms=10_000)
+    assert problem is None, problem
+
+
 @pytest.mark.parametrize("page_name", EXPLORER_PAGES)
 def test_explorer_slider_changes_the_frame(open_page, page_name):
     page, log = open_page(page_name, "light")
@@ -334,28 +340,15 @@ def test_explorer_slider_changes_the_frame(open_page, page_name):
         at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         there, back = ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
         page.keyboard.press(there)
-        problem = _wait(
-            page,
-            _FRAME_CHANGED,
-            [explorer.element_handle(), src0],
-            what=f"explorer {i}: the frame did not change after {there} on the slider",
-            timeout_ms=10_000,
-        )
-        assert problem is None, problem
+        _assert_frame_changes(page, explorer, src0,
+                              f"explorer {i}: the frame did not change after {there} on the slider")
         src1, look1 = _visible_frame(explorer)
         assert src1 != src0
         assert look1 != look0, "the frame looks the same after moving the slider"
         assert readout.inner_text() != label0, "the readout did not follow the slider"
 
         page.keyboard.press(back)  # and back to the first frame
-        problem = _wait(
-            page,
-            _FRAME_CHANGED,
-            [explorer.element_handle(), src1],
-            what=f"explorer {i}: the frame did not change back after {back}",
-            timeout_ms=10_000,
-        )
-        assert problem is None, problem
+        _assert_frame_changes(page, explorer, src1, f"explorer {i}: the frame did not change back after {back}")
         assert readout.inner_text() == label0
         assert _visible_frame(explorer)[1] == look0
     assert not [e for e in log.errors if not _allowed(e)]
