@@ -43,8 +43,8 @@ def test_locator_claims_only_lifbook_files_and_sits_after_numba_cache_dir(monkey
     assert cachedir.install() is cls  # idempotent
     classes = cachedir._impl_class(caching)._locator_classes
     assert classes.count(cls) == 1
-    assert classes.index(caching.UserProvidedCacheLocator) < classes.index(cls) < classes.index(
-        caching.InTreeCacheLocator)
+    user, in_tree = (cachedir._numba_class(caching, n) for n in ("UserProvidedCacheLocator", "InTreeCacheLocator"))
+    assert classes.index(user) < classes.index(cls) < classes.index(in_tree)
 
     def f(x):
         return x
@@ -81,3 +81,24 @@ def test_numba_cache_dir_is_respected(tmp_path):
     assert info["cache_dir"] == str(tmp_path / "nb")
     assert Path(info["cache"]).parent == tmp_path / "nb"
     assert not (tmp_path / "xdg" / "lifbook").exists()
+
+
+def test_a_numba_without_the_expected_internals_keeps_its_defaults(monkeypatch):
+    from numba.core import caching
+
+    from lifbook import engine
+
+    impl = cachedir._impl_class(caching)
+    monkeypatch.setattr(impl, "_locator_classes", list(impl._locator_classes))
+    monkeypatch.setattr(cachedir, "_installed", [])
+    for name in ("SourceFileBackedLocatorMixin", "_SourceFileBackedLocatorMixin"):
+        if hasattr(caching, name):
+            monkeypatch.delattr(caching, name)
+    try:
+        assert cachedir.install() is None
+        assert "SourceFileBackedLocatorMixin" in cachedir.install_error
+        assert engine.info()["numba"]["cache_dir"].startswith("numba's default (AttributeError")
+    finally:
+        monkeypatch.undo()
+        cachedir.install()
+    assert cachedir.install_error is None

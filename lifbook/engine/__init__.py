@@ -111,5 +111,7 @@ def info() -> dict:
         from .cpu import num_threads
 
         out["numba"] = {"version": numba.__version__, "threads": num_threads(),
-                        "cache_dir": str(cachedir.cache_dir()), "cache": kernels.cache_status()}
+                        "cache_dir": (str(cachedir.cache_dir()) if cachedir.install_error is None
+                                      else f"numba's default ({cachedir.install_error})"),
+                        "cache": kernels.cache_status()}
     return out

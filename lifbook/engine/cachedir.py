@@ -64,9 +64,21 @@ def _is_lifbook_file(py_file: str) -> bool:
         return False
 
 
+def _numba_class(caching, name: str):
+    """A class of numba's caching module by its current name or its older one (a leading ``_``)."""
+    cls = getattr(caching, name, None) or getattr(caching, "_" + name, None)
+    if cls is None:
+        raise AttributeError(f"numba.core.caching has no {name} (nor _{name})")
+    return cls
+
+
 def _impl_class(caching):
-    """numba's ``CacheImpl`` (``_CacheImpl`` before numba 0.61)."""
-    return getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+    """numba's ``CacheImpl`` (``_CacheImpl`` in some versions)."""
+    return _numba_class(caching, "CacheImpl")
+
+
+#: Why :func:`install` could not register the locator (then numba's defaults apply), else ``None``.
+install_error: str | None = None
 
 
 def install():
@@ -74,36 +86,47 @@ def install():
 
     The locator comes right after numba's ``UserProvidedCacheLocator`` (``NUMBA_CACHE_DIR``) and
     before the one that writes next to the source file, and declines every function not defined
-    in a file of the lifbook package.
+    in a file of the lifbook package. With a numba whose caching internals differ (they are not
+    public API) it returns ``None``, sets :data:`install_error` and leaves numba's defaults.
     """
-    if _installed:
-        cls = _installed[0]
-    else:
+    global install_error
+    try:
         from numba.core import caching
 
-        class LifbookCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
-            """Caches functions of lifbook's files in :func:`user_cache_dir`."""
-
-            def __init__(self, py_func, py_file):
-                self._py_file = py_file
-                self._lineno = py_func.__code__.co_firstlineno
-                self._cache_path = str(user_cache_dir() / self.get_suitable_cache_subpath(py_file))
-
-            def get_cache_path(self):
-                return self._cache_path
-
-            @classmethod
-            def from_function(cls, py_func, py_file):
-                if not _is_lifbook_file(py_file):
-                    return None
-                return super().from_function(py_func, py_file)
-
-        cls = LifbookCacheLocator
-        _installed.append(cls)
-    from numba.core import caching
-
-    classes = _impl_class(caching)._locator_classes
-    if cls not in classes:
-        after = [i + 1 for i, c in enumerate(classes) if c is caching.UserProvidedCacheLocator]
-        classes.insert(after[0] if after else 0, cls)
+        if _installed:
+            cls = _installed[0]
+        else:
+            cls = _make_locator(caching)
+            _installed.append(cls)
+        classes = _impl_class(caching)._locator_classes
+        if cls not in classes:
+            user = _numba_class(caching, "UserProvidedCacheLocator")
+            after = [i + 1 for i, c in enumerate(classes) if c is user]
+            classes.insert(after[0] if after else 0, cls)
+    except Exception as exc:  # numba's caching internals changed: keep its defaults
+        install_error = f"{type(exc).__name__}: {exc}"
+        return None
+    install_error = None
     return cls
+
+
+def _make_locator(caching):
+    class LifbookCacheLocator(_numba_class(caching, "SourceFileBackedLocatorMixin"),
+                              _numba_class(caching, "CacheLocator")):
+        """Caches functions of lifbook's files in :func:`user_cache_dir`."""
+
+        def __init__(self, py_func, py_file):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            self._cache_path = str(user_cache_dir() / self.get_suitable_cache_subpath(py_file))
+
+        def get_cache_path(self):
+            return self._cache_path
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if not _is_lifbook_file(py_file):
+                return None
+            return super().from_function(py_func, py_file)
+
+    return LifbookCacheLocator
