@@ -39,7 +39,7 @@ _GLUE_MIME = "application/papermill.record/text/plain"
 
 
 def _glued_values(nb: dict) -> dict:
-    """``{name: text}`` of the values glued by ``myst_nb.glue`` (from the stored outputs)."""
+    """``{name: text}`` of the values glued by ``lifbook.notebook.glue`` (myst-nb's format; stored outputs)."""
     values = {}
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):

@@ -271,9 +271,9 @@ def throughput(table: dict, ax=None, caches: dict | None = None, bytes_per_updat
 def benchmark_bars(rows, ax=None, color="C0", highlight: str = "lifbook", highlight_color="C3"):
     """Horizontal bars of a benchmark's medians with min-max ranges, on a log axis.
 
-    ``rows`` are rows of ``bench/results.json`` (:func:`lifbook.scale.workload_rows`): ``impl``,
-    ``mups_median``, ``mups_min``, ``mups_max``. Names containing ``highlight`` are drawn in
-    ``highlight_color``.
+    ``rows`` are rows of the benchmark results (:func:`lifbook.scale.workload_rows` of
+    :func:`lifbook.scale.load_benchmark`): ``impl``, ``mups_median``, ``mups_min``, ``mups_max``.
+    Names containing ``highlight`` are drawn in ``highlight_color``.
     """
     ax = _axes(ax, figsize=(6, 0.35 * len(rows) + 1))
     names = [r["impl"] for r in rows]

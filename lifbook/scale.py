@@ -8,15 +8,16 @@ bytes, so its speed is set by memory traffic (a roofline argument, Williams et a
 :func:`bytes_per_update` counts those bytes for ``forward`` (the whole state is read and written
 every step) and for ``run`` (lifbook's engine keeps a block of neurons' state in the cache for
 many steps, so only the input and what is recorded travel). :func:`stream_bandwidth` measures
-the bandwidth of this machine with NumPy; :func:`load_benchmark` reads ``bench/results.json``
-(written by ``bench/bench_lifbook.py``) and :func:`throughput_table` and
-:func:`workload_rows` pick the figures the book plots.
+the bandwidth of this machine with NumPy; :func:`load_benchmark` reads the committed benchmark
+run (``lifbook/data/bench_results.json``, package data written by ``bench/bench_lifbook.py``),
+and :func:`throughput_table` and :func:`workload_rows` pick the figures the book plots.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from .record import record_names
 
 __all__ = ["bytes_per_update", "record_nbytes", "stream_bandwidth", "cache_sizes", "throughput", "load_benchmark",
-           "throughput_table", "workload_rows", "RESULTS_ENV"]
+           "throughput_table", "workload_rows", "RESULTS_ENV", "RESULTS_FILE"]
 
 #: Environment variable naming a ``results.json`` for :func:`load_benchmark`.
 RESULTS_ENV = "LIFBOOK_BENCH_RESULTS"
@@ -202,34 +203,34 @@ def _synchronizer(model):
     return lambda: None
 
 
-def _find_results() -> Path:
-    env = os.environ.get(RESULTS_ENV)
-    if env:
-        return Path(env)
-    here = Path.cwd().resolve()
-    for d in (here, *here.parents):
-        p = d / "bench" / "results.json"
-        if p.is_file():
-            return p
-    raise FileNotFoundError(
-        "bench/results.json: not found in this directory or above it; run "
-        "`python bench/bench_lifbook.py --json bench/results.json` in a clone of lifbook, or set "
-        f"{RESULTS_ENV} to a results file")
+#: The committed benchmark run, shipped with the package (written by ``bench/bench_lifbook.py --json``).
+RESULTS_FILE = "data/bench_results.json"
 
 
 def load_benchmark(path=None) -> dict:
     """The results of ``bench/bench_lifbook.py`` (its ``--json`` file) as a dict.
 
-    ``path`` defaults to ``$LIFBOOK_BENCH_RESULTS`` or the first ``bench/results.json`` found
-    in the working directory or above it (a clone of lifbook; the book's chapters run in
-    ``book/``). The schema is described in ``bench/RESULTS.md``.
+    ``path`` defaults to ``$LIFBOOK_BENCH_RESULTS`` if set, else the committed run shipped with
+    the package (``lifbook/data/bench_results.json``, package data: found wherever lifbook is
+    installed, whatever the working directory). The schema is described in ``bench/RESULTS.md``.
     """
-    p = _find_results() if path is None else Path(path)
-    with open(p) as f:
-        res = json.load(f)
-    missing = [k for k in ("machine", "workloads", "library") if k not in res]
+    if path is None:
+        path = os.environ.get(RESULTS_ENV) or None
+    if path is None:
+        p = resources.files(__package__).joinpath(RESULTS_FILE)
+        where = f"lifbook/{RESULTS_FILE} (package data)"
+    else:
+        p = Path(path)
+        where = str(p)
+    try:
+        with p.open() as f:
+            res = json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"path: no benchmark results file at {where}; write one with "
+                                "`python bench/bench_lifbook.py --json FILE` in a clone of lifbook") from None
+    missing = [k for k in ("machine", "workloads", "library") if not isinstance(res, dict) or k not in res]
     if missing:
-        raise ValueError(f"path: {p} is not a results file of bench/bench_lifbook.py (no {missing})")
+        raise ValueError(f"path: {where} is not a results file of bench/bench_lifbook.py (no {missing})")
     return res
 
 

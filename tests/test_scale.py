@@ -52,10 +52,11 @@ def test_stream_bandwidth_is_a_plausible_number():
     assert 0.5 < gbs < 2000
 
 
-def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch):
-    monkeypatch.chdir(ROOT / "book")  # found above the working directory, as in a chapter
+def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # package data: found from any working directory
+    monkeypatch.delenv(scale.RESULTS_ENV, raising=False)
     res = scale.load_benchmark()
-    assert res == json.loads((ROOT / "bench" / "results.json").read_text())
+    assert res == json.loads((ROOT / "lifbook" / "data" / "bench_results.json").read_text())
     for op in ("run", "forward"):
         table = scale.throughput_table(res, op)
         assert {1000, 100_000, 1_000_000} <= set(table["numpy run (numba engine)" if op == "run"
@@ -68,14 +69,18 @@ def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch):
 
 
 def test_load_benchmark_explains_a_missing_or_wrong_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(scale.RESULTS_ENV, raising=False)
-    with pytest.raises(FileNotFoundError, match="bench/results.json"):
+    monkeypatch.setenv(scale.RESULTS_ENV, str(tmp_path / "none.json"))
+    with pytest.raises(FileNotFoundError, match="path: no benchmark results file at .*none.json"):
         scale.load_benchmark()
+    with pytest.raises(FileNotFoundError, match="bench_lifbook.py --json"):
+        scale.load_benchmark(tmp_path / "other.json")
     (tmp_path / "r.json").write_text("{}")
     monkeypatch.setenv(scale.RESULTS_ENV, str(tmp_path / "r.json"))
     with pytest.raises(ValueError, match="not a results file"):
         scale.load_benchmark()
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="not a results file"):
+        scale.load_benchmark(tmp_path / "list.json")
 
 
 def test_check_bytes_per_update_right_and_wrong():
