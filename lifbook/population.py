@@ -24,8 +24,16 @@ from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients, lif_step
 from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
 from .record import Record, record_names
+from .validate import UnitWarning, optional_positive_int, positive_int
 
-__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning"]
+__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning", "UnitWarning"]
+
+#: ``|R x|`` (mV) above which an input is taken for a unit slip and warned about, once per population:
+#: physiological drives are tens of mV; 1000 mV is 100 nA at the default R = 10 MOhm.
+WARN_ABS_DRIVE = 1000.0
+#: ``forward`` checks the drive of inputs up to this size (and of the first step after a reset);
+#: larger inputs are left to ``run``, so the check adds no pass over a large population's input.
+_WARN_CHECK_SIZE = 4096
 
 
 class NumericalWarning(UserWarning):
@@ -52,10 +60,7 @@ def _resolve_shape(n, shape) -> tuple[int, ...]:
             raise ValueError(f"shape: expected a non-empty tuple of ints >= 1, got {shape!r}")
         shape = tuple(int(d) for d in shape)
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n: expected an int >= 1, got {type(n).__name__} {n!r}")
-        if n <= 0:
-            raise ValueError(f"n: the number of neurons must be >= 1, got {n}")
+        n = positive_int("n", n)
         if shape is not None and math.prod(shape) != n:
             raise ValueError(f"n: n={n} does not match shape={shape} (which holds {math.prod(shape)} neurons)")
         shape = shape if shape is not None else (int(n),)
@@ -73,6 +78,8 @@ class _Population:
                  method: str | None = None, backend: str | None = None, device=None, dtype=None,
                  batch_size: int | None = None, engine: str = "auto", **param_values):
         self.shape = _resolve_shape(n, shape)
+        if param_values:
+            self.Params.check_names(param_values)
         if params is None:
             self.params = self.Params(**param_values)
         elif not isinstance(params, self.Params):
@@ -89,6 +96,7 @@ class _Population:
         # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
         self._auto = backend is None and device is None and dtype is None
         self._bound = not self._auto
+        self._drive_warned = False
         self.backend: Backend = make_backend(backend, device, dtype)
         self.batch_size = None
         self._check_stability()
@@ -186,13 +194,7 @@ class _Population:
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Give the state shape ``(batch_size, *shape)`` (``None``: unbatched) and reset the state."""
-        if batch_size is not None:
-            if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-                raise TypeError(f"batch_size: expected an int >= 1 or None, got {type(batch_size).__name__}")
-            if batch_size < 1:
-                raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
-            batch_size = int(batch_size)
-        self.batch_size = batch_size
+        self.batch_size = optional_positive_int("batch_size", batch_size)
         self.reset_state_variables()
 
     def reset_state_variables(self) -> None:
@@ -209,6 +211,7 @@ class _Population:
 
     def set_params(self, **changes) -> None:
         """Change parameters (validated again); the state is kept, new state variables start at 0."""
+        self.Params.check_names(changes)
         new = self.params.replace(**changes)
         new.check_shape(self.shape)
         self.params = new
@@ -238,9 +241,27 @@ class _Population:
                              f"{'' if self.batch_size is None else f' with batch size {self.batch_size}'}, "
                              f"got {tuple(lead) + tuple(shape) if lead else tuple(shape)}")
 
-    def _input(self, x, name="x", check=True):
+    def _input(self, x, name="x", check=True, stacklevel=5):
         self._bind(x)
-        return self.backend.as_input(x, name, self._max_abs_x, check=check)
+        arr = self.backend.as_input(x, name, self._max_abs_x, check=False)
+        if check:
+            # One pass: the backend's range check returns the largest |x| it saw.
+            self._warn_drive(self.backend.check_values(arr, name, self._max_abs_x), name, stacklevel)
+        return arr
+
+    def _warn_drive(self, peak, name, stacklevel):
+        """Warn (:class:`UnitWarning`, once per population) when ``max |R x|`` exceeds ``WARN_ABS_DRIVE`` mV."""
+        if self._drive_warned or peak is None:
+            return
+        R = float(np.max(self.params.R))
+        drive = peak * R
+        if not drive > WARN_ABS_DRIVE:
+            return
+        self._drive_warned = True
+        warnings.warn(
+            f"{name}: |R x| reaches {drive:.4g} mV (x up to {peak:.4g} nA with R = {R:g} MOhm), far beyond the "
+            f"tens of mV that move a neuron. lifbook's currents are in nA: {peak:.4g} looks like pA "
+            f"({peak:.4g} pA = {peak / 1e3:.4g} nA). Warned once per population.", UnitWarning, stacklevel=stacklevel)
 
     # -- simulation ------------------------------------------------------------------------------
     def forward(self, x) -> Any:
@@ -253,6 +274,10 @@ class _Population:
         x = self._input(x, check=False)
         self._check_step_shape(tuple(x.shape))
         self._advance(x, check=True)
+        if not self._drive_warned and (self.steps == 1 or x.ndim == 0 or math.prod(x.shape) <= _WARN_CHECK_SIZE):
+            # After the step (which rejected NaN, inf and impossible drives): small inputs and the
+            # first step only, so that large populations pay no extra pass over x.
+            self._warn_drive(self.backend.max_abs(x), "x", stacklevel=3)
         return self.s
 
     __call__ = forward
@@ -298,9 +323,7 @@ class _Population:
 
     def _run_input(self, x, steps):
         if steps is not None:
-            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-                raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-            steps = int(steps)
+            steps = positive_int("steps", steps)
         if callable(x) and not is_tensor(x) and not isinstance(x, np.ndarray):
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")

@@ -36,8 +36,8 @@ def test_record_nbytes_equals_the_arrays_run_returns():
     (lambda: scale.bytes_per_update(dtype="int32"), "dtype: expected a floating dtype"),
     (lambda: scale.bytes_per_update(dtype="banana"), "dtype: expected a floating dtype"),
     (lambda: scale.bytes_per_update("run", record=("voltage",)), "record: unknown"),
-    (lambda: scale.record_nbytes(0, 10), "N: expected a positive integer"),
-    (lambda: scale.record_nbytes(10, 2.5), "T: expected a positive integer"),
+    (lambda: scale.record_nbytes(0, 10), "N: expected an int >= 1"),
+    (lambda: scale.record_nbytes(10, 0), "T: expected an int >= 1"),
     (lambda: scale.stream_bandwidth(1000), "nbytes: expected at least 1 MiB"),
     (lambda: scale.throughput_table({"library": []}, "run"), "results: no measured rows"),
     (lambda: scale.workload_rows({"workloads": {"lif": []}}, "eif"), "workload: expected one of"),
@@ -45,6 +45,11 @@ def test_record_nbytes_equals_the_arrays_run_returns():
 def test_bad_arguments_name_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_non_integer_count_is_a_type_error_naming_the_parameter():
+    with pytest.raises(TypeError, match=r"T: expected an int >= 1, got 2.5 \(float\)"):
+        scale.record_nbytes(10, 2.5)
 
 
 def test_stream_bandwidth_is_a_plausible_number():
@@ -124,15 +129,15 @@ def test_throughput_measures_a_population_of_the_given_kind(op):
 def test_throughput_refuses_bad_arguments():
     with pytest.raises(ValueError, match="op: expected one of"):
         scale.throughput(CLIFPopulation, 10, "backward")
-    with pytest.raises(ValueError, match="N: expected a positive integer"):
+    with pytest.raises(ValueError, match="N: expected an int >= 1"):
         scale.throughput(CLIFPopulation, 0)
-    with pytest.raises(ValueError, match="steps: expected a positive integer"):
+    with pytest.raises(ValueError, match="steps: expected an int >= 1"):
         scale.throughput(CLIFPopulation, 10, steps=0)
 
 
 def test_stream_bandwidth_with_threads_and_cache_sizes():
     assert scale.stream_bandwidth(1 << 22, repeats=1, threads=2) > 0.5
-    with pytest.raises(ValueError, match="threads: expected a positive integer"):
+    with pytest.raises(ValueError, match="threads: expected an int >= 1"):
         scale.stream_bandwidth(1 << 22, threads=0)
     caches = scale.cache_sizes()
     if Path("/sys/devices/system/cpu/cpu0/cache").is_dir():
