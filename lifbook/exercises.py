@@ -9,6 +9,16 @@ as one line and is truthy when the answer is right::
     >>> check_rheobase(1.5)
     too low by 25%: that is (u_th - u_reset)/R. The rheobase is about the resting state: ...
 
+A check never raises on an answer: ``...`` (or ``None``) gives "not answered yet", text or an
+array of several numbers says what is expected, a one-element array, a NumPy or a torch scalar
+counts as its number, and an answer 1000 times off in the way of a unit slip is named::
+
+    >>> check_rheobase(2000)
+    the LIF rheobase: this looks like pA; lifbook uses nA (2 nA = 2000 pA).
+
+(Errors in the *question's* arguments, such as a current below the rheobase for a rate, still
+raise: they are the exercise author's mistake, not the student's.)
+
 :class:`MysteryNeuron` hides seeded parameters behind the public population API, for the
 "identify the neuron" exercise (after neurodynex3's ``neuron_type`` exercise).
 """
