@@ -31,12 +31,15 @@ import numpy as np
 from . import theory
 from .params import CLIFParams, ELIFParams
 from .population import CLIFPopulation, ELIFPopulation
-from .validate import suggest
+from .validate import choice, positive_int, suggest
 
 __all__ = [
     "Feedback", "check_value", "check_rheobase", "check_rate", "check_time_to_threshold",
     "check_fixed_points", "check_order", "MysteryNeuron",
 ]
+
+
+_MODELS = ("LIF", "CLIF", "EIF", "ELIF")
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def check_value(answer, expected: float, *, what: str, unit: str, rtol: float = 
 
 def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, **overrides) -> Feedback:
     """Check a rheobase (nA) for the LIF (``(u_th - u_rest)/R``) or the EIF (``(theta_rh - u_rest - delta_T)/R``)."""
-    model = model.upper()
+    model = choice("model", model.upper() if isinstance(model, str) else model, _MODELS)
     if model in ("LIF", "CLIF"):
         p = (params or CLIFParams()).replace(**overrides)
         expected = float(theory.lif_rheobase(p))
@@ -205,8 +208,8 @@ def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, 
             "(theta_rh - u_rest)/R.": (p.theta_rh - p.u_rest + p.delta_T) / p.R,
         }
         explain = "(theta_rh - u_rest - delta_T)/R"
-    else:
-        raise ValueError(f"model: expected 'LIF' or 'EIF', got {model!r}")
+    else:  # pragma: no cover - excluded by choice()
+        raise AssertionError(model)
     hint = ("Remember the leak: in steady state u = u_rest + R I." if model in ("LIF", "CLIF")
             else "Where do the fixed points of du/dt disappear?")
     return check_value(answer, expected, what=f"the {model} rheobase", unit="nA", rtol=rtol, explain=explain,
@@ -215,7 +218,7 @@ def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, 
 
 def check_rate(answer, I: float, model: str = "LIF", params=None, rtol: float = 0.02, **overrides) -> Feedback:
     """Check a stationary firing rate (Hz) under constant current ``I`` (nA)."""
-    model = model.upper()
+    model = choice("model", model.upper() if isinstance(model, str) else model, _MODELS)
     if model in ("LIF", "CLIF"):
         p = (params or CLIFParams()).replace(**overrides)
         expected = float(theory.lif_rate(I, p))
@@ -226,8 +229,8 @@ def check_rate(answer, I: float, model: str = "LIF", params=None, rtol: float = 
         expected = float(theory.eif_rate(I, p))
         T = float(theory.eif_time_to_threshold(I, p))
         no_ref = 1e3 / T if np.isfinite(T) else 0.0
-    else:
-        raise ValueError(f"model: expected 'LIF' or 'EIF', got {model!r}")
+    else:  # pragma: no cover - excluded by choice()
+        raise AssertionError(model)
     mistakes = {}
     if expected > 0:
         mistakes = {
@@ -276,9 +279,7 @@ def check_fixed_points(u_stable, u_unstable, I: float, params=None, atol: float 
 
 def check_order(slope, method: str = "euler", tol: float = 0.15) -> Feedback:
     """Check a measured convergence order (the slope of log error against log dt)."""
-    expected = {"euler": 1.0, "expeuler": 1.0}.get(method)
-    if expected is None:
-        raise ValueError(f"method: expected 'euler' or 'expeuler', got {method!r}")
+    expected = {"euler": 1.0, "expeuler": 1.0}[choice("method", method, ("euler", "expeuler"))]
     return check_value(slope, expected, what=f"the order of {method}", unit="", rtol=0, atol=tol,
                        mistakes={"that is the error's slope against the number of steps; against dt it is "
                                  "positive.": -expected,
@@ -299,8 +300,8 @@ class MysteryNeuron:
     def __init__(self, seed: int = 0, kind: str = "CLIF", n: int = 1):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed: expected an int, got {seed!r}")
-        if kind not in ("CLIF", "ELIF"):
-            raise ValueError(f"kind: expected 'CLIF' or 'ELIF', got {kind!r}")
+        kind = choice("kind", kind, ("CLIF", "ELIF"))
+        n = positive_int("n", n)
         rng = np.random.default_rng([int(seed), 7919])
         hidden = dict(tau_m=round(float(rng.uniform(5, 25)), 2), R=round(float(rng.uniform(5, 30)), 2),
                       u_rest=-70.0, t_ref=2.0)
@@ -334,7 +335,8 @@ class MysteryNeuron:
     #: Per estimate: unit, tolerance (relative, or absolute in the unit for potentials), the two
     #: outer band edges, and a hint for a wrong estimate.
     _SPECS = {
-        "tau_m": ("ms", "rel", 0.05, 0.20, "Fit the rise to a small step current: u(t) - u_rest = R I (1 - exp(-t/tau_m))."),
+        "tau_m": ("ms", "rel", 0.05, 0.20,
+                  "Fit the rise to a small step current: u(t) - u_rest = R I (1 - exp(-t/tau_m))."),
         "R": ("MOhm", "rel", 0.05, 0.20, "Below threshold the steady depolarisation is R I."),
         "rheobase": ("nA", "rel", 0.05, 0.20, "Find the smallest constant current that fires with a long step."),
         "u_th": ("mV", "abs", 0.5, 2.0, "Look at the highest potential reached just before a spike."),
@@ -419,7 +421,7 @@ def check_euler_stability(answer, kind: str = "stable", params=None, **overrides
         mistakes = {"that is where Euler starts to oscillate (1 - dt/tau_m < 0); the oscillation still decays "
                     "until |1 - dt/tau_m| > 1.": tau}
     else:
-        raise ValueError(f"kind: expected 'monotone' or 'stable', got {kind!r}")
+        choice("kind", kind, ("monotone", "stable"))
     return check_value(answer, expected, what=f"the largest {kind} Euler step", unit="ms", rtol=0.02,
                        explain=explain, mistakes=mistakes,
                        hint="Write one Euler step for the deviation u - u_inf and look at the factor.")
@@ -456,9 +458,7 @@ def check_rate_order(slope, scheme: str = "grid", tol: float = 0.25) -> Feedback
     ``scheme="interpolated"``: the crossing time linearly interpolated
     (:func:`lifbook.analysis.interpolated_spike_times`), order 2.
     """
-    expected = {"grid": 1.0, "interpolated": 2.0}.get(scheme)
-    if expected is None:
-        raise ValueError(f"scheme: expected 'grid' or 'interpolated', got {scheme!r}")
+    expected = {"grid": 1.0, "interpolated": 2.0}[choice("scheme", scheme, ("grid", "interpolated"))]
     other = 2.0 if expected == 1.0 else 1.0
     why = ("the spike waits for the next grid point, an error of up to one step per interval"
            if scheme == "grid" else "linear interpolation misses the crossing by O(dt**2)")
@@ -509,7 +509,8 @@ def check_psp_peak_time(answer, params=None, rtol: float = 0.02, **overrides) ->
 
 
 def check_mystery_neuron(neuron: "MysteryNeuron", answer) -> Feedback:
-    """Check a dict of estimates for a :class:`MysteryNeuron` (``neuron.check(**answer)``); never raises on ``answer``."""
+    """Check a dict of estimates for a :class:`MysteryNeuron` (``neuron.check(**answer)``); never raises on
+    ``answer``."""
     example = "{'tau_m': 10.0, 'R': 12.0, 'rheobase': 1.5, 'u_th': -50.0}"
     if answer is Ellipsis or answer is None:
         return _not_answered("a dict of your estimates", f"a dict such as {example}")
