@@ -29,11 +29,16 @@ from .validate import UnitWarning, optional_positive_int, positive_int
 __all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning", "UnitWarning"]
 
 #: ``|R x|`` (mV) above which an input is taken for a unit slip and warned about, once per population:
-#: physiological drives are tens of mV; 1000 mV is 100 nA at the default R = 10 MOhm.
+#: physiological drives are tens of mV; 1000 mV is 100 nA at the default R = 10 MOhm. The input must
+#: also move ``u`` by more than ``WARN_STEP_JUMP`` mV in one step (``|R x| (1 - exp(-dt/tau_m))``), so
+#: that a brief pulse (a charge ``q`` in one short step, ``x = q/dt``, which moves ``u`` by about
+#: ``R q / tau_m`` however small ``dt``) is not taken for a slip.
 WARN_ABS_DRIVE = 1000.0
-#: ``forward`` checks the drive of inputs up to this size (and of the first step after a reset);
-#: larger inputs are left to ``run``, so the check adds no pass over a large population's input.
-_WARN_CHECK_SIZE = 4096
+WARN_STEP_JUMP = 10.0
+#: ``forward`` checks the drive of the first step after a reset and of every ``_WARN_EVERY``-th step
+#: after it (a unit slip repeats), so the check costs at most one pass over ``x`` in 64 steps;
+#: ``run`` checks all of its input in the pass that already looks for NaN and inf.
+_WARN_EVERY = 64
 
 
 class NumericalWarning(UserWarning):
@@ -96,7 +101,7 @@ class _Population:
         # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
         self._auto = backend is None and device is None and dtype is None
         self._bound = not self._auto
-        self._drive_warned = False
+        self._drive_warned, self._warn_x = False, (None, np.inf)
         self.backend: Backend = make_backend(backend, device, dtype)
         self.batch_size = None
         self._check_stability()
@@ -250,13 +255,19 @@ class _Population:
         return arr
 
     def _warn_drive(self, peak, name, stacklevel):
-        """Warn (:class:`UnitWarning`, once per population) when ``max |R x|`` exceeds ``WARN_ABS_DRIVE`` mV."""
+        """Warn (:class:`UnitWarning`, once per population) when ``max |R x|`` exceeds ``WARN_ABS_DRIVE`` mV
+        and one step of ``x`` moves ``u`` by more than ``WARN_STEP_JUMP`` mV."""
         if self._drive_warned or peak is None:
             return
-        R = float(np.max(self.params.R))
-        drive = peak * R
-        if not drive > WARN_ABS_DRIVE:
+        p = self.params
+        if self._warn_x[0] is not p:  # the threshold in nA, computed once per parameter set
+            R = float(np.max(p.R))
+            jump = R * -math.expm1(-p.dt / float(np.min(p.tau_m)))
+            self._warn_x = (p, max(WARN_ABS_DRIVE / R, WARN_STEP_JUMP / jump))
+        if not peak > self._warn_x[1]:
             return
+        R = float(np.max(p.R))
+        drive = peak * R
         self._drive_warned = True
         warnings.warn(
             f"{name}: |R x| reaches {drive:.4g} mV (x up to {peak:.4g} nA with R = {R:g} MOhm), far beyond the "
@@ -274,9 +285,8 @@ class _Population:
         x = self._input(x, check=False)
         self._check_step_shape(tuple(x.shape))
         self._advance(x, check=True)
-        if not self._drive_warned and (self.steps == 1 or x.ndim == 0 or math.prod(x.shape) <= _WARN_CHECK_SIZE):
-            # After the step (which rejected NaN, inf and impossible drives): small inputs and the
-            # first step only, so that large populations pay no extra pass over x.
+        if self.steps % _WARN_EVERY == 1 and not self._drive_warned:
+            # After the step (which rejected NaN, inf and impossible drives), on a sample of steps.
             self._warn_drive(self.backend.max_abs(x), "x", stacklevel=3)
         return self.s
 

@@ -119,7 +119,7 @@ def test_a_pA_for_nA_slip_warns_once_per_population_with_the_likely_slip():
     with pytest.warns(UnitWarning, match="x\\(t\\): |R x| reaches"):
         CLIFPopulation(n=1).run(lambda t: np.full(t.shape, 500.0), steps=10)
     with pytest.warns(UnitWarning, match="with R = 20 MOhm"):  # the drive uses the population's R
-        ELIFPopulation(n=1).run(60.0, steps=5)
+        ELIFPopulation(n=1).run(100.0, steps=5)
 
 
 def test_physiological_inputs_do_not_warn():
@@ -129,15 +129,21 @@ def test_physiological_inputs_do_not_warn():
         CLIFPopulation(n=1).run(-90.0, steps=5)  # |R x| = 900 mV: strong, but no slip
         ELIFPopulation(n=10).forward(10.0)  # the seed code's 10 nA: 200 mV
         CLIFPopulation(n=1, dt=0.01, tau_syn=2.0).run(np.r_[100.0, np.zeros(9)], record="v")  # a 1 pC pulse
+        CLIFPopulation(n=1, dt=0.002).run(np.r_[500.0, np.zeros(9)], record="v")  # the same charge, shorter
 
 
-def test_forward_checks_the_drive_of_small_inputs_and_of_a_large_population_s_first_step_only():
+def test_forward_checks_the_drive_of_the_first_step_and_of_every_64th_after_it():
     with pytest.warns(UnitWarning):
         CLIFPopulation(n=10_000).forward(np.full(10_000, 500.0))  # first step: checked
-    m = CLIFPopulation(n=10_000)
-    m.forward(np.full(10_000, 1.0))
+    m = CLIFPopulation(n=100)
+    m.forward(np.full(100, 1.0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnitWarning)
-        m.forward(np.full(10_000, 500.0))  # later steps of a large population: no extra pass over x
+        for _ in range(63):  # steps 2 to 64: not checked (no extra pass over x)
+            m.forward(np.full(100, 500.0))
+    with pytest.warns(UnitWarning):
+        m.forward(np.full(100, 500.0))  # step 65
+    m = CLIFPopulation(n=10_000)
+    m.forward(np.full(10_000, 1.0))
     with pytest.warns(UnitWarning):
         m.run(500.0, steps=2)  # run checks its input once, in the same pass as the NaN/range check
