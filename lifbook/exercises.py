@@ -274,7 +274,7 @@ def check_fixed_points(u_stable, u_unstable, I: float, params=None, atol: float 
                                "the unstable one lies above theta_rh.")
     fa = check_value(a, us, what="the stable fixed point", unit="mV", rtol=0, atol=atol)
     fb = check_value(b, uu, what="the unstable fixed point", unit="mV", rtol=0, atol=atol)
-    return Feedback(fa.correct and fb.correct, f"{fa.message}\n{fb.message}")
+    return Feedback(fa.correct and fb.correct, f"{fa.message} {fb.message}")
 
 
 def check_order(slope, method: str = "euler", tol: float = 0.15) -> Feedback:
