@@ -45,13 +45,16 @@ _GLUE_MIME = "application/papermill.record/text/plain"
 
 
 def _glued_values(nb: dict) -> dict:
-    """``{name: text}`` of the values glued by ``myst_nb.glue`` (from the stored outputs)."""
+    """``{name: text}`` of the values glued by ``lifbook.notebook.glue`` (myst-nb's format; stored outputs)."""
     values = {}
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
-            name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and _GLUE_MIME in out.get("data", {}):
-                values[name] = _source({"source": out["data"][_GLUE_MIME]})
+            scrap = out.get("metadata", {}).get("scrapbook", {})
+            data = out.get("data", {})
+            # display=False: the MIME type carries the papermill prefix; a displayed value: plain text/plain
+            text = data.get(_GLUE_MIME, data.get("text/plain") if scrap.get("mime_prefix") == "" else None)
+            if scrap.get("name") and text is not None:
+                values[scrap["name"]] = _source({"source": text})
     return values
 
 

@@ -104,6 +104,14 @@ def test_glue_plumbing_is_dropped_from_kept_cells():
     assert strip_glue("%%time\nglue('a', 1)\n") == "%%time\nglue('a', 1)\n"  # cell magic: untouched
 
 
+def test_displayed_glue_values_fill_the_text_too():
+    nb = _nb(("code", "from lifbook.notebook import glue\nglue('f', 12.5)"), ("markdown", "f = {glue:text}`f:.0f` Hz"))
+    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"text/plain": "12.5"},
+                                  "metadata": {"scrapbook": {"name": "f", "mime_prefix": ""}}}]
+    s = student_version(nb)
+    assert s["cells"][0]["source"] == "display(12.5)" and s["cells"][1]["source"] == "f = 12 Hz\n"
+
+
 def test_unclosed_solution_is_an_error():
     with pytest.raises(ValueError, match="no matching solution-end"):
         student_version(_nb(("markdown", EXERCISE), ("code", "x = 1", "solution")))
