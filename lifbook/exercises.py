@@ -63,8 +63,9 @@ class Feedback:
         return "  \n".join([f"{mark} {lines[0]}", *lines[1:]])
 
 
-class _NotANumber(Exception):
-    """An answer that is not one finite number; ``feedback`` says what was expected."""
+class _NotANumber(ValueError):
+    """An answer that is not one finite number; ``feedback`` says what was expected. The checks turn it
+    into their return value; a ``ValueError`` so that code calling ``_number`` directly still gets one."""
 
     def __init__(self, feedback: Feedback):
         super().__init__(feedback.message)

@@ -18,7 +18,7 @@ from typing import Iterable
 
 import numpy as np
 
-__all__ = ["UnitWarning", "positive_int", "optional_positive_int", "choice", "param_names", "suggest",
+__all__ = ["UnitWarning", "int_at_least", "positive_int", "optional_positive_int", "choice", "param_names", "suggest",
            "real_array", "nonnegative", "type_name"]
 
 
@@ -35,13 +35,20 @@ def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def positive_int(name: str, value) -> int:
-    """``value`` as an ``int >= 1``; ``TypeError`` for non-integers (``2.0``, ``True``), ``ValueError`` below 1."""
+def int_at_least(name: str, value, minimum: int, what: str = "") -> int:
+    """``value`` as an ``int >= minimum``; ``TypeError`` for non-integers (``2.0``, ``True``), ``ValueError``
+    below ``minimum``. ``what`` is added in parentheses (``"n: expected an int >= 3 (two intervals), got 2"``)."""
+    w = f" ({what})" if what else ""
     if not _is_int(value):
-        raise TypeError(f"{name}: expected an int >= 1, got {value!r} ({type_name(value)})")
-    if value < 1:
-        raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
+        raise TypeError(f"{name}: expected an int >= {minimum}{w}, got {value!r} ({type_name(value)})")
+    if value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}{w}, got {value!r}")
     return int(value)
+
+
+def positive_int(name: str, value) -> int:
+    """``value`` as an ``int >= 1`` (:func:`int_at_least`)."""
+    return int_at_least(name, value, 1)
 
 
 def optional_positive_int(name: str, value) -> int | None:

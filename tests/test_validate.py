@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lifbook import CLIFParams, CLIFPopulation, ELIFParams, ELIFPopulation, UnitWarning, analysis, scale, theory
-from lifbook.validate import choice, optional_positive_int, param_names, positive_int, real_array, suggest
+from lifbook.validate import choice, int_at_least, optional_positive_int, param_names, positive_int, real_array, suggest
 
 
 def _short(exc_info):
@@ -28,6 +28,8 @@ def test_positive_int_one_message_for_every_caller(value, err, says):
     assert str(info.value) == says
     assert positive_int("n", np.int64(3)) == 3 and type(positive_int("n", np.int64(3))) is int
     assert optional_positive_int("batch_size", None) is None
+    with pytest.raises(ValueError, match=r"^min_spikes: expected an int >= 3 \(two intervals\), got 2$"):
+        int_at_least("min_spikes", 2, 3, "two intervals")
 
 
 @pytest.mark.parametrize("call, err, says", [
