@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .population import CLIFPopulation, ELIFPopulation
+from .validate import choice, nonnegative, positive_int, real_array
 
 __all__ = ["fi_curve"]
 
@@ -22,12 +23,10 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
     interspike intervals (the stationary rate, see :meth:`Record.steady_rates`), else as
     spike count / duration.
     """
-    cls = _MODELS.get(model, model) if isinstance(model, str) else model
+    cls = _MODELS[choice("model", model, _MODELS)] if isinstance(model, str) else model
     if not (isinstance(cls, type) and issubclass(cls, (CLIFPopulation, ELIFPopulation))):
         raise ValueError(f"model: expected 'CLIF', 'ELIF' or a population class, got {model!r}")
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    I = real_array("currents", currents, "nA", ndim=1)
     pop = cls(n=I.size, params=params, method=method, backend=backend, **overrides)
     steps = int(round(duration / pop.dt))
     if steps < 1:
@@ -58,10 +57,8 @@ def white_noise(I, sigma, steps: int, shape=(), *, params=None, seed: int | None
     from .params import CLIFParams
 
     p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-    if np.any(np.asarray(sigma) < 0):
-        raise ValueError(f"sigma: must be >= 0 nA, got {sigma!r}")
+    steps = positive_int("steps", steps)
+    nonnegative("sigma", sigma, "nA")
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
     a = np.exp(-p.dt / np.asarray(p.tau_m, dtype=np.float64))
     sigma_x = np.asarray(sigma, dtype=np.float64) * np.sqrt((1 + a) / (2 * (1 - a)))
@@ -83,11 +80,8 @@ def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warm
     from .params import CLIFParams
 
     p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected an int >= 1, got {n!r}")
+    I = real_array("currents", currents, "nA", ndim=1)
+    n = positive_int("n", n)
     pop = CLIFPopulation(shape=(I.size, int(n)), params=p, backend="numpy")
     n_warm = int(round(warmup / p.dt))
     n_count = int(round(duration / p.dt))
@@ -150,9 +144,7 @@ def interpolated_spike_times(currents, duration: float = 1000.0, *, params=None,
         raise ValueError("params: interpolated_spike_times needs scalar parameters")
     if np.any(np.asarray(p.tau_syn) > 0):
         raise ValueError("tau_syn: interpolated_spike_times needs tau_syn = 0")
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    I = real_array("currents", currents, "nA", ndim=1)
     dt, tau, u_inf = p.dt, p.tau_m, p.u_rest + p.R * I
     steps = int(round(duration / dt))
     u = np.full(I.shape, p.u_rest)

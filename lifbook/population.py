@@ -24,8 +24,21 @@ from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients
 from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
 from .record import Record, record_names
+from .validate import UnitWarning, optional_positive_int, positive_int
 
-__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning"]
+__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning", "UnitWarning"]
+
+#: ``|R x|`` (mV) above which an input is taken for a unit slip and warned about, once per population:
+#: physiological drives are tens of mV; 1000 mV is 100 nA at the default R = 10 MOhm. The input must
+#: also move ``u`` by more than ``WARN_STEP_JUMP`` mV in one step (``|R x| (1 - exp(-dt/tau_m))``), so
+#: that a brief pulse (a charge ``q`` in one short step, ``x = q/dt``, which moves ``u`` by about
+#: ``R q / tau_m`` however small ``dt``) is not taken for a slip.
+WARN_ABS_DRIVE = 1000.0
+WARN_STEP_JUMP = 10.0
+#: ``forward`` checks the drive of the first step after a reset and of every ``_WARN_EVERY``-th step
+#: after it (a unit slip repeats), so the check costs at most one pass over ``x`` in 64 steps;
+#: ``run`` checks all of its input in the pass that already looks for NaN and inf.
+_WARN_EVERY = 64
 
 
 class NumericalWarning(UserWarning):
@@ -52,10 +65,7 @@ def _resolve_shape(n, shape) -> tuple[int, ...]:
             raise ValueError(f"shape: expected a non-empty tuple of ints >= 1, got {shape!r}")
         shape = tuple(int(d) for d in shape)
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n: expected an int >= 1, got {type(n).__name__} {n!r}")
-        if n <= 0:
-            raise ValueError(f"n: the number of neurons must be >= 1, got {n}")
+        n = positive_int("n", n)
         if shape is not None and math.prod(shape) != n:
             raise ValueError(f"n: n={n} does not match shape={shape} (which holds {math.prod(shape)} neurons)")
         shape = shape if shape is not None else (int(n),)
@@ -73,6 +83,8 @@ class _Population:
                  method: str | None = None, backend: str | None = None, device=None, dtype=None,
                  batch_size: int | None = None, engine: str = "auto", **param_values):
         self.shape = _resolve_shape(n, shape)
+        if param_values:
+            self.Params.check_names(param_values)
         if params is None:
             self.params = self.Params(**param_values)
         elif not isinstance(params, self.Params):
@@ -89,6 +101,7 @@ class _Population:
         # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
         self._auto = backend is None and device is None and dtype is None
         self._bound = not self._auto
+        self._drive_warned, self._warn_x = False, (None, np.inf)
         self.backend: Backend = make_backend(backend, device, dtype)
         self.batch_size = None
         self._check_stability()
@@ -188,13 +201,7 @@ class _Population:
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Give the state shape ``(batch_size, *shape)`` (``None``: unbatched) and reset the state."""
-        if batch_size is not None:
-            if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-                raise TypeError(f"batch_size: expected an int >= 1 or None, got {type(batch_size).__name__}")
-            if batch_size < 1:
-                raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
-            batch_size = int(batch_size)
-        self.batch_size = batch_size
+        self.batch_size = optional_positive_int("batch_size", batch_size)
         self.reset_state_variables()
 
     def reset_state_variables(self) -> None:
@@ -211,6 +218,7 @@ class _Population:
 
     def set_params(self, **changes) -> None:
         """Change parameters (validated again); the state is kept, new state variables start at 0."""
+        self.Params.check_names(changes)
         new = self.params.replace(**changes)
         new.check_shape(self.shape)
         self.params = new
@@ -240,9 +248,33 @@ class _Population:
                              f"{'' if self.batch_size is None else f' with batch size {self.batch_size}'}, "
                              f"got {tuple(lead) + tuple(shape) if lead else tuple(shape)}")
 
-    def _input(self, x, name="x", check=True):
+    def _input(self, x, name="x", check=True, stacklevel=5):
         self._bind(x)
-        return self.backend.as_input(x, name, self._max_abs_x, check=check)
+        arr = self.backend.as_input(x, name, self._max_abs_x, check=False)
+        if check:
+            # One pass: the backend's range check returns the largest |x| it saw.
+            self._warn_drive(self.backend.check_values(arr, name, self._max_abs_x), name, stacklevel)
+        return arr
+
+    def _warn_drive(self, peak, name, stacklevel):
+        """Warn (:class:`UnitWarning`, once per population) when ``max |R x|`` exceeds ``WARN_ABS_DRIVE`` mV
+        and one step of ``x`` moves ``u`` by more than ``WARN_STEP_JUMP`` mV."""
+        if self._drive_warned or peak is None:
+            return
+        p = self.params
+        if self._warn_x[0] is not p:  # the threshold in nA, computed once per parameter set
+            R = float(np.max(p.R))
+            jump = R * -math.expm1(-p.dt / float(np.min(p.tau_m)))
+            self._warn_x = (p, max(WARN_ABS_DRIVE / R, WARN_STEP_JUMP / jump))
+        if not peak > self._warn_x[1]:
+            return
+        R = float(np.max(p.R))
+        drive = peak * R
+        self._drive_warned = True
+        warnings.warn(
+            f"{name}: |R x| reaches {drive:.4g} mV (x up to {peak:.4g} nA with R = {R:g} MOhm), far beyond the "
+            f"tens of mV that move a neuron. lifbook's currents are in nA: {peak:.4g} looks like pA "
+            f"({peak:.4g} pA = {peak / 1e3:.4g} nA). Warned once per population.", UnitWarning, stacklevel=stacklevel)
 
     # -- simulation ------------------------------------------------------------------------------
     def forward(self, x) -> Any:
@@ -255,6 +287,9 @@ class _Population:
         x = self._input(x, check=False)
         self._check_step_shape(tuple(x.shape))
         self._advance(x, check=True)
+        if self.steps % _WARN_EVERY == 1 and not self._drive_warned:
+            # After the step (which rejected NaN, inf and impossible drives), on a sample of steps.
+            self._warn_drive(self.backend.max_abs(x), "x", stacklevel=3)
         return self.s
 
     __call__ = forward
@@ -295,9 +330,7 @@ class _Population:
 
     def _run_input(self, x, steps):
         if steps is not None:
-            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-                raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-            steps = int(steps)
+            steps = positive_int("steps", steps)
         if callable(x) and not is_tensor(x) and not isinstance(x, np.ndarray):
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")

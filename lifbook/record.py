@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .validate import suggest
+
 __all__ = ["Record", "RECORDABLE", "record_names"]
 
 #: Names accepted by ``run(record=...)``.
@@ -24,7 +26,9 @@ def record_names(record) -> tuple:
     record = (record,) if isinstance(record, str) else tuple(record)
     bad = [r for r in record if r not in RECORDABLE]
     if bad:
-        raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
+        close = suggest(bad[0], RECORDABLE)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"record: unknown name(s) {bad}{hint}; choose from {RECORDABLE}")
     return record
 
 

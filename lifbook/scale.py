@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .record import record_names
+from .validate import choice, positive_int
 
 __all__ = ["bytes_per_update", "record_nbytes", "stream_bandwidth", "cache_sizes", "throughput", "load_benchmark",
            "throughput_table", "workload_rows", "RESULTS_ENV", "RESULTS_FILE"]
@@ -36,12 +37,6 @@ _OPS = ("forward", "run")
 def _bytes_per_neuron_and_step(record: tuple, size: int) -> int:
     """What a recorded step adds per neuron: 1 byte of spikes, ``size`` for ``v`` and for ``i``."""
     return ("spikes" in record) + size * ("v" in record) + size * ("i" in record)
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
 
 
 def _itemsize(dtype) -> int:
@@ -73,8 +68,7 @@ def bytes_per_update(op: str = "forward", *, dtype="float32", refractory: bool =
     For a CLIF population in float32 with refractoriness, ``forward`` moves
     4 + 2*4 + 2*4 + 1 = 21 bytes per update.
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
+    choice("op", op, _OPS)
     size = _itemsize(dtype)
     record = record_names(record)
     x = size if input_per_neuron else 0
@@ -89,7 +83,7 @@ def record_nbytes(N: int, T: int, record=("spikes", "v"), *, dtype="float32") ->
     ``"spikes"``: ``T * N`` bools; ``"v"`` and ``"i"`` (the synaptic current, or the input where
     there is no filter): ``T * N`` values of ``dtype`` each; ``"count"``: ``N`` int64 counts.
     """
-    N, T = _positive_int("N", N), _positive_int("T", T)
+    N, T = positive_int("N", N), positive_int("T", T)
     record = record_names(record)
     return T * N * _bytes_per_neuron_and_step(record, _itemsize(dtype)) + 8 * N * ("count" in record)
 
@@ -105,7 +99,7 @@ def stream_bandwidth(nbytes: int = 1 << 28, repeats: int = 5, threads: int = 1) 
     """
     if nbytes < 1 << 20:
         raise ValueError(f"nbytes: expected at least 1 MiB so that caches do not count, got {nbytes}")
-    threads = _positive_int("threads", threads)
+    threads = positive_int("threads", threads)
     a = np.ones(nbytes // 8)
     b = np.empty_like(a)
     parts = [(b[k * a.size // threads:(k + 1) * a.size // threads], a[k * a.size // threads:(k + 1) * a.size // threads])
@@ -162,11 +156,10 @@ def throughput(Model, N: int, op: str = "forward", *, steps: int | None = None, 
     (``run``). The first call (compilation, cache loading) is not timed.
     ``kw`` goes to the population (``dtype``, ``backend``, ``device``, ``engine``, parameters).
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
-    N = _positive_int("N", N)
+    choice("op", op, _OPS)
+    N = positive_int("N", N)
     budget, cap = (2e8, 5_000) if op == "forward" else (5e8, 20_000)
-    steps = min(max(5, int(budget // N)), cap) if steps is None else _positive_int("steps", steps)
+    steps = min(max(5, int(budget // N)), cap) if steps is None else positive_int("steps", steps)
     model = Model(n=N, **kw)
     rheobase = _rheobase(model)
     x = model.backend.as_input(np.random.default_rng(seed).uniform(0.8 * rheobase, 2.0 * rheobase, N), "x",
@@ -241,8 +234,7 @@ def throughput_table(results: dict, op: str = "run") -> dict[str, dict[int, floa
     engine, next to the naive NumPy loop, at each population size; the input of
     :class:`lifbook.widgets.ScaleExplorer`.
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
+    choice("op", op, _OPS)
     table: dict[str, dict[int, float]] = {}
     for row in results["library"]:
         if row.get("op") == op and "mups_median" in row:
@@ -257,6 +249,5 @@ def workload_rows(results: dict, workload: str = "lif_ref", skipped: bool = Fals
     unless ``skipped``; each has ``impl``, ``mups_median``, ``mups_min``, ``mups_max``,
     ``spikes_total`` and ``neurons_differing``."""
     workloads = results["workloads"]
-    if workload not in workloads:
-        raise ValueError(f"workload: expected one of {sorted(workloads)}, got {workload!r}")
+    choice("workload", workload, sorted(workloads))
     return [r for r in workloads[workload] if skipped or "mups_median" in r]
