@@ -25,9 +25,10 @@ The fix-up:
   length ``s``, :func:`propagator`); the crossing by safeguarded Newton on it (bisection
   whenever Newton leaves the bracket) to :data:`T_TOL`.
 * ELIF: Lawson's integrating-factor RK4 (:func:`lawson_step`; the linear part, synaptic current
-  included, exact) in sub-steps of at most ``ELIF_C / J(u)`` with
+  included, exact) in sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` with
   ``J(u) = (exp(min((u - theta_rh)/delta_T, cap)) - 1)/tau_m``, the stiffness of the
-  exponential term; the crossing inside the last sub-step by safeguarded Newton on the sub-step
+  exponential term, and ``|du/dt|/delta_T`` the rate at which that term changes along the
+  trajectory (it limits the sub-steps under a large drive); the crossing inside the last sub-step by safeguarded Newton on the sub-step
   length (the RK4 map is smooth in it), to :data:`T_TOL`.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
@@ -59,7 +60,8 @@ SPIKE_TIMINGS = ("grid", "precise")
 #: potentials does not depend on ``dt`` and the ETD2 steps outside it keep their order 2.
 ELIF_TOL_K = 0.1
 
-#: ELIF: sub-steps are at most ``ELIF_C / J(u)`` ms long (``J``: stiffness of the exponential term, 1/ms).
+#: ELIF: sub-steps are at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` ms long (1/ms rates: the
+#: stiffness of the exponential term, and how fast it changes along the trajectory).
 ELIF_C = 0.5
 
 #: Crossing times are located to this accuracy (ms).
@@ -276,17 +278,21 @@ def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_
     ``u_th``, and the crossing time ``s`` (ms from the start) if it did.
     """
     u = u0
-    cur = i0
+    cur = i0 if tau_syn > 0.0 else x
     t = 0.0
     for k in range(MAX_SUBSTEPS):
         left = L - t
         if left <= 0.0:
             break
-        J = (math.exp(min((u - theta_rh) / delta_T, cap)) - 1.0) / tau_m
+        e = math.exp(min((u - theta_rh) / delta_T, cap))
+        J = (e - 1.0) / tau_m
+        # |du/dt| / delta_T: the rate at which the exponential term changes along the trajectory
+        drift = abs(-(u - u_rest) + R * cur + delta_T * e) / (tau_m * delta_T)
+        rate = max(J, drift)
         hs = left
         last = True
-        if J * left > ELIF_C and k < MAX_SUBSTEPS - 1:
-            hs = ELIF_C / J
+        if rate * left > ELIF_C and k < MAX_SUBSTEPS - 1:
+            hs = ELIF_C / rate
             last = False
         un = lawson_step(u, cur, x, hs, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
         if un >= u_th:
