@@ -139,8 +139,9 @@ def grid_pass(v, i, ref, x, c, dt, tol, where, minimum, exp, SYN, EXP):
     if SYN:
         v_free = v_free + c.c_syn * (i - x)
         i_new = x + c.a_syn * (i - x)
+    zero = dt - dt  # 0 in the state's type (a float64 literal would widen float32 lanes in numba)
     free = ref < dt
-    flag = ref > 0.0
+    flag = ref > zero
     if EXP:
         e_u = c.delta_T * exp(minimum((v - c.theta_rh) / c.delta_T, c.arg_cap))
         a = v_free + c.k_nl * e_u
@@ -150,7 +151,7 @@ def grid_pass(v, i, ref, x, c, dt, tol, where, minimum, exp, SYN, EXP):
         flag = flag | (corr > tol) | (corr < -tol)
     flag = flag | (v_free >= c.u_th)
     v_new = where(free, v_free, c.u_reset)
-    ref_new = where(free, 0.0 * ref, ref - dt)
+    ref_new = where(free, zero * ref, ref - dt)
     return v_new, i_new, ref_new, flag & free
 
 
@@ -229,14 +230,17 @@ def propagator(s, tau_m, R, tau_syn):
 
 
 def _flow(u0, i0, x, s, tau_m, u_rest, R, tau_syn):
-    """``(u(s), I(s), a_m(s))``: the linear flow over ``s`` ms (no threshold, no exponential term)."""
-    a_m, b_m, a_syn, c_syn = propagator(s, tau_m, R, tau_syn)
-    u = u_rest + a_m * (u0 - u_rest) + b_m * x
-    cur = x
+    """``(u(s), I(s), a_m(s))``: the linear flow over ``s`` ms (no threshold, no exponential term).
+
+    Without a filter ``u_inf + (u0 - u_inf) a_m`` (one ``exp``), with one :func:`propagator`.
+    """
     if tau_syn > 0.0:
-        u = u + c_syn * (i0 - x)
-        cur = x + a_syn * (i0 - x)
-    return u, cur, a_m
+        a_m, b_m, a_syn, c_syn = propagator(s, tau_m, R, tau_syn)
+        u = u_rest + a_m * (u0 - u_rest) + b_m * x + c_syn * (i0 - x)
+        return u, x + a_syn * (i0 - x), a_m
+    a_m = math.exp(-s / tau_m)
+    u_inf = u_rest + R * x
+    return u_inf + (u0 - u_inf) * a_m, x, a_m
 
 
 def _nl(u, tau_m, theta_rh, delta_T, cap):
@@ -275,10 +279,22 @@ def lawson_step(u0, i0, x, s, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
     classical RK4 is applied to ``e^{t/tau_m} r(t)``, whose derivative holds only the exponential
     term; order 4, and exact when that term is constant.
     """
-    P2, _, e2 = _flow(u0, i0, x, 0.5 * s, tau_m, u_rest, R, tau_syn)
-    P1, _, e1 = _flow(u0, i0, x, s, tau_m, u_rest, R, tau_syn)
+    return _lawson(u0, i0, x, s, _nl(u0, tau_m, theta_rh, delta_T, cap), tau_m, u_rest, R, tau_syn, theta_rh,
+                   delta_T, cap)
+
+
+def _lawson(u0, i0, x, s, k1, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap):
+    """:func:`lawson_step` with its first stage ``k1 = N(u0)`` given (five exponentials without a filter)."""
     h2 = 0.5 * s
-    k1 = _nl(u0, tau_m, theta_rh, delta_T, cap)
+    if tau_syn > 0.0:
+        P2, _, e2 = _flow(u0, i0, x, h2, tau_m, u_rest, R, tau_syn)
+        P1, _, e1 = _flow(u0, i0, x, s, tau_m, u_rest, R, tau_syn)
+    else:
+        e2 = math.exp(-h2 / tau_m)
+        e1 = e2 * e2
+        u_inf = u_rest + R * x
+        P2 = u_inf + (u0 - u_inf) * e2
+        P1 = u_inf + (u0 - u_inf) * e1
     k2 = _nl(P2 + e2 * (h2 * k1), tau_m, theta_rh, delta_T, cap)
     k3 = _nl(P2 + h2 * k2, tau_m, theta_rh, delta_T, cap)
     k4 = _nl(P1 + e2 * (s * k3), tau_m, theta_rh, delta_T, cap)
@@ -292,6 +308,7 @@ def _newton_crossing(u0, i0, x, L, u_end, tau_m, u_rest, u_th, R, tau_syn, theta
     ``u0 < u_th <= u_end = u(L)``. Safeguarded Newton with ``du/ds`` from the differential
     equation; a bisection step whenever Newton would leave the bracket.
     """
+    k1 = _nl(u0, tau_m, theta_rh, delta_T, cap) if EXP else 0.0
     lo = 0.0
     hi = L
     f_lo = u0 - u_th
@@ -299,8 +316,8 @@ def _newton_crossing(u0, i0, x, L, u_end, tau_m, u_rest, u_th, R, tau_syn, theta
     s = L * (-f_lo / (f_hi - f_lo)) if f_hi > f_lo else 0.5 * L  # regula falsi start
     for _ in range(MAX_ITER):
         if EXP:
-            u = lawson_step(u0, i0, x, s, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
-            _, cur, _ = _flow(u0, i0, x, s, tau_m, u_rest, R, tau_syn)
+            u = _lawson(u0, i0, x, s, k1, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
+            cur = x + math.exp(-s / tau_syn) * (i0 - x) if tau_syn > 0.0 else x
         else:
             u, cur, _ = _flow(u0, i0, x, s, tau_m, u_rest, R, tau_syn)
         f = u - u_th
@@ -356,7 +373,7 @@ def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_
         if rate * left > ELIF_C and k < MAX_SUBSTEPS - 1:
             hs = ELIF_C / rate
             last = False
-        un = lawson_step(u, cur, x, hs, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
+        un = _lawson(u, cur, x, hs, delta_T * e / tau_m, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
         if un >= u_th:
             if u >= u_th:
                 return u_th, True, t
@@ -405,8 +422,11 @@ def fixup(v, i, ref, x, h, tau_m, u_rest, u_reset, u_th, R, t_ref, tau_syn, thet
 
 # -- numba ---------------------------------------------------------------------------------------------
 #: The functions above, callees first (the order :func:`compiled` compiles them in).
-_FUNCTIONS = ("propagator", "_flow", "_nl", "_rhs", "etd2_step", "lawson_step", "_newton_crossing",
+_FUNCTIONS = ("propagator", "_flow", "_nl", "_rhs", "etd2_step", "_lawson", "lawson_step", "_newton_crossing",
               "clif_crossing", "elif_advance", "fixup")
+
+#: Compiled as functions of their own (called, not inlined): the loops.
+_CALLED = ("_newton_crossing", "elif_advance", "fixup")
 
 _compiled = None
 
@@ -427,6 +447,8 @@ def compiled():
             clone = types.FunctionType(f.__code__, g, name, f.__defaults__)
             clone.__qualname__ = f.__qualname__
             clone.__module__ = f.__module__
-            g[name] = numba.njit(cache=True, error_model="numpy")(clone)
+            # small helpers are inlined into their callers (a call costs as much as an exp here)
+            inline = "never" if name in _CALLED else "always"
+            g[name] = numba.njit(cache=True, error_model="numpy", inline=inline)(clone)
         _compiled = types.SimpleNamespace(**{name: g[name] for name in _FUNCTIONS})
     return _compiled
