@@ -398,6 +398,13 @@ class CLIFPopulation(_Population):
     population's shape. ``method``: ``"exact"`` (default; exact for input held constant over a
     step) or ``"euler"`` (forward Euler, for teaching). ``backend``: ``"numpy"``, ``"torch"`` or
     ``None`` (the first input decides); ``device`` and ``dtype`` as in torch.
+
+    ``spike_timing``: ``"grid"`` (default: spikes at the end of the step, ``t_ref`` rounded to
+    steps) or ``"precise"`` (the crossing located inside the step on the exact solution, reset
+    and an exactly ``t_ref`` long refractory period from there; needs ``t_ref >= dt`` and
+    ``method="exact"``; see :mod:`lifbook.timing`). ``model.s`` still marks the step,
+    ``model.spike_offset`` holds the spike's time after the step's start, and ``run()`` records
+    the precise times (:class:`~lifbook.record.Record`).
     """
 
     Params = CLIFParams
@@ -433,6 +440,10 @@ class ELIFPopulation(_Population):
 
     See :class:`lifbook.params.LIFCoefficients` for the coefficients and
     :func:`lifbook.dynamics.neuron_update` for the one update all engines evaluate.
+
+    ``spike_timing="precise"`` (with ``"etd2"``, ``t_ref >= dt``): the steps that need it are
+    redone with integrating-factor RK4 sub-steps and the crossing of ``u_th`` is located inside
+    the step (see :class:`CLIFPopulation` and :mod:`lifbook.timing`).
     """
 
     Params = ELIFParams

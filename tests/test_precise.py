@@ -12,7 +12,7 @@ import pytest
 from lifbook import CLIFPopulation, ELIFPopulation, engine, reference, theory
 from lifbook.params import CLIFParams, ELIFParams
 
-from _support import requires_torch, to_np
+from _support import requires_cuda, requires_torch, to_np
 
 pytest.importorskip("scipy")
 
@@ -176,6 +176,39 @@ def test_torch_agrees_with_numpy(cls, eng):
 
     b = b_pop.run(torch.as_tensor(xs), record=("spikes", "v"))
     assert isinstance(b.offsets, torch.Tensor)
+    _same(a, b)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_numba_threads_agree_with_the_reference(monkeypatch):
+    # enough work for several threads (lifbook.engine.cpu.PARALLEL_MIN) and several blocks per row
+    monkeypatch.setenv("LIFBOOK_NUM_THREADS", "3")
+    rng = np.random.default_rng(11)
+    n = 5000
+    kw = dict(n=n, batch_size=2, spike_timing="precise", backend="numpy", dtype="float64",
+              tau_m=rng.uniform(8.0, 16.0, n), t_ref=rng.uniform(0.1, 3.0, n))
+    xs = 0.9 + rng.random((30, 2, n)) * 1.5
+    xs[:, :, ::7] += 20.0
+    a = ELIFPopulation(engine="reference", **kw).run(xs, record=("spikes", "v", "count"))
+    fast = ELIFPopulation(engine="numba", **kw)
+    b = fast.run(xs, record=("spikes", "v", "count"))
+    assert a.spikes.sum() > 500
+    _same(a, b)
+    np.testing.assert_array_equal(a.count, b.count)
+
+
+@requires_cuda
+@pytest.mark.parametrize("cls", [CLIFPopulation, ELIFPopulation])
+def test_cuda_agrees_with_numpy(cls):
+    import torch
+
+    a_pop = _hetero(cls)
+    b_pop = cls(n=a_pop.n, batch_size=3, spike_timing="precise", device="cuda", dtype="float64",
+                params=a_pop.params)
+    assert b_pop.engine == "reference"
+    xs = _input(a_pop, T=300)
+    a = a_pop.run(xs, record=("spikes", "v"))
+    b = b_pop.run(torch.as_tensor(xs, device="cuda"), record=("spikes", "v"))
     _same(a, b)
 
 
