@@ -426,7 +426,7 @@ _FUNCTIONS = ("propagator", "_flow", "_nl", "_rhs", "etd2_step", "_lawson", "law
               "clif_crossing", "elif_advance", "fixup")
 
 #: Compiled as functions of their own (called, not inlined): the loops.
-_CALLED = ("_newton_crossing", "elif_advance", "fixup")
+_CALLED = ("_newton_crossing", "elif_advance")
 
 _compiled = None
 

@@ -197,6 +197,35 @@ def test_numba_threads_agree_with_the_reference(monkeypatch):
     np.testing.assert_array_equal(a.count, b.count)
 
 
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("cls", [CLIFPopulation, ELIFPopulation])
+def test_float32_numba_agrees_with_the_reference(cls):
+    # float32 states (the fix-up itself runs in float64): same spikes here, offsets within 1e-4 ms
+    # (ELIF: the grid pass's exp is a float32 polynomial in the kernels, NumPy's exp in the reference)
+    ref, fast = _hetero(cls, dtype="float32"), _hetero(cls, eng="numba", dtype="float32")
+    xs = _input(ref, T=800).astype(np.float32)
+    a, b = ref.run(xs, record=("spikes", "v")).numpy(), fast.run(xs, record=("spikes", "v")).numpy()
+    assert a.offsets.dtype == np.float32 and a.spikes.sum() > 50
+    np.testing.assert_array_equal(a.spikes, b.spikes)
+    np.testing.assert_allclose(a.offsets[a.spikes], b.offsets[b.spikes], rtol=0, atol=1e-4)
+
+
+def test_compiled_functions_equal_the_python_ones():
+    if not HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    from lifbook import timing as tm
+
+    C = tm.compiled()
+    cases = [(-50.05, 0.0, 0.0, 3.0, 0.0, False), (-65.0, 0.0, 0.04, 3.0, 0.0, False),
+             (-55.1, 3.0, 0.0, 0.5, 2.0, False), (-45.0, 0.0, 0.0, 1.0, 0.0, True),
+             (-64.0, 0.0, 0.07, 30.0, 0.0, True), (-40.0, 2.0, 0.0, 0.5, 3.0, True)]
+    for v, i, ref, x, tau_syn, exp_ in cases:
+        args = (v, i, ref, x, 0.1, 10.0, -65.0, -65.0, -30.0 if exp_ else -50.0, 10.0, 2.0, tau_syn, -55.0, 2.0,
+                12.5, exp_)
+        py, nb = tm.fixup(*args), C.fixup(*args)
+        assert py[2] == nb[2] and abs(py[0] - nb[0]) < 1e-12 and abs(py[3] - nb[3]) < 1e-12 and py[1] == nb[1]
+
+
 @requires_cuda
 @pytest.mark.parametrize("cls", [CLIFPopulation, ELIFPopulation])
 def test_cuda_agrees_with_numpy(cls):
