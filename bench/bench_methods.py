@@ -71,47 +71,55 @@ def measure(N: int, T: int, rounds: int, dtypes, timings, engine: str = "auto") 
                 x = w.x.astype(dtype)
                 pop.run(x, steps=T, record=("count",))  # compile or load the kernel
                 configs.append(dict(model=model, method=method, dtype=dtype, timing=label, pop=pop, x=x,
-                                    engine=pop.engine, times=[], spikes=None))
+                                    engine=pop.engine, times=[], cpu=[], spikes=None))
     for _ in range(rounds):
         for c in configs:
             pop = c["pop"]
             pop.reset_state_variables()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             rec = pop.run(c["x"], steps=T, record=("count",))
             c["times"].append(time.perf_counter() - t0)
+            c["cpu"].append(time.thread_time() - c0)
             c["spikes"] = int(np.asarray(rec.spike_counts()).sum())
     out = []
     for c in configs:
-        med = statistics.median(c["times"])
+        med, cpu = statistics.median(c["times"]), statistics.median(c["cpu"])
         out.append(dict(model=c["model"], method=c["method"], dtype=c["dtype"], timing=c["timing"],
-                        engine=c["engine"], N=N, T=T, seconds=med, mups=N * T / med / 1e6, spikes=c["spikes"]))
+                        engine=c["engine"], N=N, T=T, seconds=med, mups=N * T / med / 1e6,
+                        cpu_mups=N * T / cpu / 1e6 if cpu > 0 else float("nan"), spikes=c["spikes"]))
     return out
 
 
 def report(results: list[dict]) -> str:
+    """The table; with one thread also the figure from the thread's CPU time (robust on a loaded machine)."""
     from lifbook.engine.cpu import num_threads
 
+    single = num_threads() == 1
     lines = [f"N = {results[0]['N']:,}, T = {results[0]['T']}, run(record=('count',)), median over rounds, "
              f"{num_threads()} thread(s) for the numba engine",
+             "M updates/s: N T / wall time" + ("; CPU: N T / CPU time of the calling thread" if single else ""),
              "",
              f"{'model':<6}{'method':<10}{'dtype':<9}{'timing':<9}{'engine':<11}{'M updates/s':>12}"
-             f"{'ms/run':>9}{'spikes':>10}"]
+             + (f"{'CPU':>8}" if single else "") + f"{'ms/run':>9}{'spikes':>10}"]
     for r in results:
         lines.append(f"{r['model']:<6}{r['method']:<10}{r['dtype']:<9}{r['timing']:<9}{r['engine']:<11}"
-                     f"{r['mups']:>12,.0f}{1e3 * r['seconds']:>9.1f}{r['spikes']:>10,}")
+                     f"{r['mups']:>12,.0f}" + (f"{r['cpu_mups']:>8,.0f}" if single else "")
+                     + f"{1e3 * r['seconds']:>9.1f}{r['spikes']:>10,}")
     lines.append("")
     by = {(r["method"], r["dtype"], r["timing"]): r for r in results if r["model"] == "ELIF"}
     for (method, dtype, timing), r in by.items():
         base = by.get(("expeuler", dtype, timing))
         if method == "etd2" and base is not None:
-            lines.append(f"cost per update etd2 / expeuler ({dtype}, {timing}): "
-                         f"{base['mups'] / r['mups']:.2f} (target <= 2)")
+            cpu = f", CPU time {base['cpu_mups'] / r['cpu_mups']:.2f}" if single else ""
+            lines.append(f"cost per update etd2 / expeuler ({dtype}, {timing}): wall time "
+                         f"{base['mups'] / r['mups']:.2f}{cpu} (target <= 2)")
     allr = {(r["model"], r["method"], r["dtype"], r["timing"]): r for r in results}
     for (model, method, dtype, timing), r in allr.items():
         base = allr.get((model, method, dtype, "grid"))
         if timing == "precise" and base is not None:
-            lines.append(f"cost per update precise / grid ({model} {method}, {dtype}): "
-                         f"{base['mups'] / r['mups']:.2f} (target <= 1.5); spikes {r['spikes']:,} vs "
+            cpu = f", CPU time {base['cpu_mups'] / r['cpu_mups']:.2f}" if single else ""
+            lines.append(f"cost per update precise / grid ({model} {method}, {dtype}): wall time "
+                         f"{base['mups'] / r['mups']:.2f}{cpu} (target <= 1.5); spikes {r['spikes']:,} vs "
                          f"{base['spikes']:,}")
     return "\n".join(lines)
 

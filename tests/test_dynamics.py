@@ -18,9 +18,11 @@ from _support import requires_torch
 from lifbook import CLIFPopulation, ELIFPopulation
 from lifbook.dynamics import SCALAR_OPS, LIFState, StepCoefficients, lif_step, neuron_update
 from lifbook.engine import layout
-from lifbook.params import CLIFParams, ELIFParams, _etd2_weight
+from lifbook.backends import NumpyBackend
+from lifbook.params import ELIFParams, _etd2_weight
 
 N = 400
+NUMPY_OPS = NumpyBackend.ops
 
 CASES = [
     ("CLIF", "exact", {}),
@@ -85,7 +87,7 @@ def test_plain_python_update_matches_lif_step(model, method, kw, heterogeneous):
     tol = 0.0 if model == "CLIF" else 1e-12
     for _ in range(3):  # random states: potentials on both sides of the threshold, refractory or not
         state, x = _random_state(c, rng)
-        spikes, new = lif_step(x, state, c, SCALAR_OPS_NUMPY)
+        spikes, new = lif_step(x, state, c, NUMPY_OPS)
         for j in range(N):
             v1, i1, r1, s1 = _plain_python(state, x, c, j)
             assert bool(s1) == bool(spikes[j]), j
@@ -102,15 +104,6 @@ def test_plain_python_update_matches_lif_step(model, method, kw, heterogeneous):
             assert (new.ref > 0).any() and (new.ref == 0).any()
 
 
-class SCALAR_OPS_NUMPY:  # noqa: N801 - the NumPy backend's ops, without building a backend
-    from lifbook.backends import NumpyBackend
-
-    where = staticmethod(NumpyBackend.ops.where)
-    minimum = staticmethod(NumpyBackend.ops.minimum)
-    clamp_min = staticmethod(NumpyBackend.ops.clamp_min)
-    exp = staticmethod(NumpyBackend.ops.exp)
-
-
 @requires_torch
 def test_torch_lif_step_matches_numpy_for_etd2():
     import torch
@@ -124,7 +117,7 @@ def test_torch_lif_step_matches_numpy_for_etd2():
     be = TorchBackend(dtype=torch.float64)
     ct = StepCoefficients(*(None if a is None else torch.as_tensor(np.array(a)) for a in c))
     st = LIFState(*(torch.as_tensor(a) for a in state))
-    s_np, new_np = lif_step(x, state, c, SCALAR_OPS_NUMPY)
+    s_np, new_np = lif_step(x, state, c, NUMPY_OPS)
     s_t, new_t = lif_step(torch.as_tensor(x), st, ct, be.ops)
     np.testing.assert_array_equal(s_t.numpy(), s_np)
     np.testing.assert_allclose(new_t.v.numpy(), new_np.v, rtol=0, atol=1e-12)

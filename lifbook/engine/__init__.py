@@ -30,8 +30,9 @@ lives next to the package (``__pycache__``), in the user's cache directory if th
 or in ``NUMBA_CACHE_DIR``; :func:`info` tells where.
 
 Results: the same spikes as the reference; membrane potentials bitwise equal for CLIF (float32
-and float64) and for ELIF within 1e-9 mV in float64 (the C library's ``exp`` and NumPy's differ
-by at most 1 ulp) and 0.05 mV in float32 (polynomial ``exp``); see ``tests/test_engine.py``.
+and float64) and for ELIF (every method, ``etd2`` included) within 1e-9 mV in float64 (the C
+library's ``exp`` and NumPy's differ by at most 1 ulp) and 0.05 mV in float32 (polynomial ``exp``
+for both of ``etd2``'s exponentials); see ``tests/test_engine.py``.
 
 Contract (every engine; like :mod:`scipy.integrate`'s solvers, an engine is an object with a
 ``name`` and two methods, and it is pure: it never sees or changes a population, and never
