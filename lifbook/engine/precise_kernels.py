@@ -29,6 +29,7 @@ from .kernels import _KEY, BLOCK, CHUNK, SMALL, _coef_at, _exp, _jit, _minimum, 
 __all__ = ["BLOCK", "CHUNK", "run_kernel", "step_kernel", "compile_for"]
 
 _grid = numba.njit(inline="always", error_model="numpy")(timing.grid_pass)
+assert BLOCK % 8 == 0  # the fix-up scans the flags of a block as 64-bit words
 _T = timing.compiled()
 _fixup = _T.fixup
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
@@ -136,7 +137,8 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
         nblk = (N + BLOCK - 1) // BLOCK
         rec_spikes, rec_v, rec_i = spikes.shape[0] == T, v_rec.shape[0] == T, i_rec.shape[0] == T
         x_fill = np.empty(BLOCK if Nx == 1 else 0, dtype=v.dtype)
-        flags = np.empty(BLOCK, dtype=np.bool_)
+        flags = np.zeros(BLOCK, dtype=np.bool_)
+        words = flags.view(np.uint64)
         c = _coef_at(P, Pn, 0)
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
@@ -195,7 +197,8 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                         x_t = x_fill[:n]
                     else:
                         x_t = xs[t if Tx > 1 else 0, bx, j0:j1]
-                    nflag = 0
+                    s_t[:] = False
+                    nflag = False
                     for j in range(n):
                         i_j = i_b[j] if SYN else x_t[j]
                         if HET:
@@ -207,28 +210,32 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                         r_b[j] = r_b[j] if f1 else r1
                         if SYN:
                             i_b[j] = i_b[j] if f1 else i1
-                        s_t[j] = False
                         flags[j] = f1
-                        nflag += f1
+                        nflag |= f1
                     if nflag:
-                        for j in range(n):
-                            if not flags[j]:
+                        nw = (n + 7) // 8
+                        flags[n:nw * 8] = False
+                        for w in range(nw):
+                            if words[w] == 0:  # eight neurons at a time: few are flagged
                                 continue
-                            jq = j0 + j if HET else 0
-                            if HET:
-                                c = _coef_at(P, Pn, j0 + j)
-                            xj = x_t[j]
-                            i0 = i_b[j] if SYN else xj
-                            v1, r1, s1, o1 = _fix(v_b[j], i0, r_b[j], xj, c, Q, jq, dt, EXP)
-                            v_b[j] = v1
-                            r_b[j] = r1
-                            if SYN:
-                                i_b[j] = xj + c.a_syn * (i0 - xj)
-                            s_t[j] = s1
-                            if s1:
-                                o_t[j] = o1
-                                if COUNT:
-                                    c_b[j] += 1
+                            for j in range(w * 8, w * 8 + 8):
+                                if not flags[j]:
+                                    continue
+                                jq = j0 + j if HET else 0
+                                if HET:
+                                    c = _coef_at(P, Pn, j0 + j)
+                                xj = x_t[j]
+                                i0 = i_b[j] if SYN else xj
+                                v1, r1, s1, o1 = _fix(v_b[j], i0, r_b[j], xj, c, Q, jq, dt, EXP)
+                                v_b[j] = v1
+                                r_b[j] = r1
+                                if SYN:
+                                    i_b[j] = xj + c.a_syn * (i0 - xj)
+                                s_t[j] = s1
+                                if s1:
+                                    o_t[j] = o1
+                                    if COUNT:
+                                        c_b[j] += 1
                     if rec_v:
                         v_rec[t, b, j0:j1] = v_b
                     if rec_i and SYN:
