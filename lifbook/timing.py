@@ -73,6 +73,10 @@ import math
 import types
 from typing import Any, NamedTuple
 
+import numpy as np
+
+from .dynamics import LIFState
+
 __all__ = ["SPIKE_TIMINGS", "ELIF_TOL_K", "ELIF_C", "PreciseCoefficients", "FIXUP_FIELDS",
            "elif_tol", "grid_pass", "precise_step", "T_TOL", "check_spike_timing", "propagator", "lawson_step",
            "etd2_step", "clif_crossing", "elif_advance", "fixup", "compiled"]
@@ -131,12 +135,10 @@ def check_spike_timing(spike_timing, method: str, t_ref, dt: float, model: str) 
     if not isinstance(spike_timing, str) or spike_timing not in SPIKE_TIMINGS:
         raise ValueError(f"spike_timing: expected one of {SPIKE_TIMINGS}, got {spike_timing!r}")
     if spike_timing == "precise":
-        import numpy as np
-
         if method == "euler":
-            raise ValueError(f"spike_timing='precise' locates the crossing on the exact solution (CLIF) or with "
-                             f"a higher-order integrator (ELIF); it does not combine with method='euler'; "
-                             f"use the default method")
+            raise ValueError("spike_timing='precise' locates the crossing on the exact solution (CLIF) or with "
+                             "a higher-order integrator (ELIF); it does not combine with method='euler'; "
+                             "use the default method")
         if model == "ELIF" and method != "etd2":
             raise ValueError(f"spike_timing='precise' integrates ELIF with method='etd2' (its error estimate "
                              f"decides which steps are refined), got method={method!r}")
@@ -189,10 +191,6 @@ def precise_step(x, state, pc: PreciseCoefficients, backend):
     copies the flagged neurons' values there and back). ``offsets``: ms from the start of the
     step to each spike (0 where none).
     """
-    import numpy as np
-
-    from .dynamics import LIFState
-
     c = pc.grid
     ops = backend.ops
     syn = state.i is not None
