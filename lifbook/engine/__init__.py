@@ -55,6 +55,14 @@ changes the arrays it is given; the population owns its state and writes it):
   ``(T, *state_shape)`` (``"count"``: int64 of shape ``state_shape``), on the backend. It returns
   the last step's spikes and the state after the last step, as ``step`` does, so that the
   population can set ``s``, ``v``, ``steps`` and the last input itself.
+* Precise spike timing: with ``coef`` a :class:`lifbook.timing.PreciseCoefficients`
+  (``spike_timing="precise"``; ``state.ref`` holds refractory ms as floats) ``step`` returns
+  ``(spikes, state, offsets)`` and ``run`` returns ``(spikes, state, record_dict, offsets)``, with
+  ``offsets`` the last step's spike times after its start (ms, 0 where no spike), and
+  ``record_dict["offsets"]`` of shape ``(T, *state_shape)`` whenever ``"spikes"`` is recorded.
+  Both engines run :mod:`lifbook.timing`'s code (the numba engine its compiled kernels,
+  :mod:`lifbook.engine.precise_kernels`); spikes equal, spike times within 1e-9 ms in float64
+  (``tests/test_precise.py``).
 
 :func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
 (the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or
