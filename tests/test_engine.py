@@ -1,4 +1,6 @@
-"""The numba engine against the reference step function (lifbook.dynamics.lif_step).
+"""The numba engine against the reference engine (lifbook.dynamics.lif_step on NumPy or torch).
+
+ELIF's default method is ``"etd2"``; ``"expeuler"`` and ``"euler"`` are checked too.
 
 Stated agreement (engine vs ``engine="reference"``, same backend, dtype and input):
 
@@ -36,8 +38,10 @@ CONFIGS = [
     (ELIFPopulation, {}),
     (ELIFPopulation, dict(method="euler", tau_syn=2.0)),
     (ELIFPopulation, dict(delta_T=np.linspace(0.5, 3, N), theta_rh=np.linspace(-58, -50, N), t_ref=0.0)),
+    (ELIFPopulation, dict(method="expeuler", tau_syn=2.0, tau_m=np.linspace(8, 16, N))),
 ]
-IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref"]
+IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref",
+       "elif-expeuler-syn-het"]
 
 
 def _tol(Model, dtype):
@@ -337,12 +341,9 @@ def test_cuda_populations_use_the_reference(monkeypatch):
         class device:  # noqa: N801
             type = "cuda"
 
-    class Pop:
-        backend = FakeCuda()
-
-    assert engine.select(Pop(), "auto") is None
+    assert engine.select(FakeCuda(), (3,), "auto").name == "reference"
     with pytest.raises(ValueError, match="engine='numba' runs on the CPU"):
-        engine.select(Pop(), "numba")
+        engine.select(FakeCuda(), (3,), "numba")
 
 
 # -- kernels ---------------------------------------------------------------------------------------
