@@ -25,9 +25,10 @@ The fix-up:
   length ``s``, :func:`propagator`); the crossing by safeguarded Newton on it (bisection
   whenever Newton leaves the bracket) to :data:`T_TOL`.
 * ELIF: Lawson's integrating-factor RK4 (:func:`lawson_step`; the linear part, synaptic current
-  included, exact) in sub-steps of at most ``ELIF_C / J(u)`` with
+  included, exact) in sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` with
   ``J(u) = (exp(min((u - theta_rh)/delta_T, cap)) - 1)/tau_m``, the stiffness of the
-  exponential term; the crossing inside the last sub-step by safeguarded Newton on the sub-step
+  exponential term, and ``|du/dt|/delta_T`` the rate at which that term changes along the
+  trajectory (it limits the sub-steps under a large drive); the crossing inside the last sub-step by safeguarded Newton on the sub-step
   length (the RK4 map is smooth in it), to :data:`T_TOL`.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
@@ -48,7 +49,8 @@ import math
 import types
 from typing import Any, NamedTuple
 
-__all__ = ["SPIKE_TIMINGS", "ELIF_TOL_K", "ELIF_C", "PreciseCoefficients", "elif_tol", "grid_pass", "T_TOL", "check_spike_timing", "propagator", "lawson_step",
+__all__ = ["SPIKE_TIMINGS", "ELIF_TOL_K", "ELIF_C", "PreciseCoefficients", "FIXUP_FIELDS",
+           "elif_tol", "grid_pass", "precise_step", "T_TOL", "check_spike_timing", "propagator", "lawson_step",
            "etd2_step", "clif_crossing", "elif_advance", "fixup", "compiled"]
 
 #: Accepted values of the ``spike_timing`` keyword.
@@ -59,7 +61,8 @@ SPIKE_TIMINGS = ("grid", "precise")
 #: potentials does not depend on ``dt`` and the ETD2 steps outside it keep their order 2.
 ELIF_TOL_K = 0.1
 
-#: ELIF: sub-steps are at most ``ELIF_C / J(u)`` ms long (``J``: stiffness of the exponential term, 1/ms).
+#: ELIF: sub-steps are at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` ms long (1/ms rates: the
+#: stiffness of the exponential term, and how fast it changes along the trajectory).
 ELIF_C = 0.5
 
 #: Crossing times are located to this accuracy (ms).
@@ -74,12 +77,24 @@ MAX_SUBSTEPS = 100000
 
 
 class PreciseCoefficients(NamedTuple):
-    """What the fix-up needs besides the grid coefficients: raw parameters (scalars or per-neuron arrays)."""
+    """The coefficients of a precise step: the grid method's, and what the fix-up needs besides.
 
-    tau_m: Any  #: ms
-    R: Any  #: MOhm
-    tau_syn: Any  #: ms (0: no filter)
-    t_ref: Any  #: ms
+    ``tau_m`` (ms), ``R`` (MOhm), ``tau_syn`` (ms, 0: no filter) and ``t_ref`` (ms) are scalars
+    or arrays of the population's shape, like the fields of ``grid``; ``dt`` (ms) and ``tol``
+    (mV, :func:`elif_tol`) are floats.
+    """
+
+    grid: Any  #: :class:`lifbook.dynamics.StepCoefficients` of CLIF ``"exact"`` or ELIF ``"etd2"``
+    tau_m: Any
+    R: Any
+    tau_syn: Any
+    t_ref: Any
+    dt: float
+    tol: float
+
+
+#: The per-neuron fields of :class:`PreciseCoefficients` the fix-up reads besides ``grid``.
+FIXUP_FIELDS = ("tau_m", "R", "tau_syn", "t_ref")
 
 
 def elif_tol(dt: float) -> float:
@@ -137,6 +152,54 @@ def grid_pass(v, i, ref, x, c, dt, tol, where, minimum, exp, SYN, EXP):
     v_new = where(free, v_free, c.u_reset)
     ref_new = where(free, 0.0 * ref, ref - dt)
     return v_new, i_new, ref_new, flag & free
+
+
+def precise_step(x, state, pc: PreciseCoefficients, backend):
+    """One precise step of whole arrays (the reference engine): ``(spikes, state, offsets)``.
+
+    ``state``: a :class:`lifbook.dynamics.LIFState` whose ``ref`` holds refractory ms (float);
+    ``x``: the input (broadcasts against the state); ``backend``: a
+    :class:`lifbook.backends.Backend`. :func:`grid_pass` on the arrays with the backend's ``ops``,
+    then :func:`fixup` on Python floats for each flagged neuron (on the CPU: a CUDA population
+    copies the flagged neurons' values there and back). ``offsets``: ms from the start of the
+    step to each spike (0 where none).
+    """
+    import numpy as np
+
+    from .dynamics import LIFState
+
+    c = pc.grid
+    ops = backend.ops
+    syn = state.i is not None
+    exp_ = c.delta_T is not None
+    v, i, r, flag = grid_pass(state.v, state.i if syn else x, state.ref, x, c, pc.dt, pc.tol, ops.where,
+                              ops.minimum, ops.exp, syn, exp_)
+    shape = tuple(state.v.shape)
+    spikes = backend.zeros_bool(shape)
+    offsets = backend.full(shape, 0.0)
+    fl = backend.to_numpy(flag)
+    if fl.any():
+        idx = np.nonzero(fl)
+
+        def take(a):
+            return np.broadcast_to(backend.to_numpy(a) if a is not None else 0.0, shape)[idx].astype(float).tolist()
+
+        cols = [take(a) for a in (state.v, state.i if syn else x, state.ref, x, pc.tau_m, c.u_rest, c.u_reset,
+                                  c.u_th, pc.R, pc.t_ref, pc.tau_syn)]
+        cols += [take(c.theta_rh), take(c.delta_T), take(c.arg_cap)] if exp_ else [[0.0] * len(idx[0])] * 3
+        out = [fixup(*(col[k] for col in cols[:4]), pc.dt, *(col[k] for col in cols[4:]), exp_)
+               for k in range(len(idx[0]))]
+        v_f, r_f, s_f, o_f = (np.array(a) for a in zip(*out))
+        if backend.name == "torch":
+            t = backend.torch
+            idx = tuple(t.as_tensor(a, device=backend.device) for a in idx)
+            v_f, r_f, o_f = (t.as_tensor(a, dtype=backend.dtype, device=backend.device) for a in (v_f, r_f, o_f))
+            s_f = t.as_tensor(s_f, device=backend.device)
+        v[idx] = v_f
+        r[idx] = r_f
+        spikes[idx] = s_f
+        offsets[idx] = o_f
+    return spikes, LIFState(v, i if syn else None, r), offsets
 
 
 # -- propagators ---------------------------------------------------------------------------------------
@@ -276,17 +339,21 @@ def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_
     ``u_th``, and the crossing time ``s`` (ms from the start) if it did.
     """
     u = u0
-    cur = i0
+    cur = i0 if tau_syn > 0.0 else x
     t = 0.0
     for k in range(MAX_SUBSTEPS):
         left = L - t
         if left <= 0.0:
             break
-        J = (math.exp(min((u - theta_rh) / delta_T, cap)) - 1.0) / tau_m
+        e = math.exp(min((u - theta_rh) / delta_T, cap))
+        J = (e - 1.0) / tau_m
+        # |du/dt| / delta_T: the rate at which the exponential term changes along the trajectory
+        drift = abs(-(u - u_rest) + R * cur + delta_T * e) / (tau_m * delta_T)
+        rate = max(J, drift)
         hs = left
         last = True
-        if J * left > ELIF_C and k < MAX_SUBSTEPS - 1:
-            hs = ELIF_C / J
+        if rate * left > ELIF_C and k < MAX_SUBSTEPS - 1:
+            hs = ELIF_C / rate
             last = False
         un = lawson_step(u, cur, x, hs, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, cap)
         if un >= u_th:
