@@ -217,3 +217,62 @@ def convergence(model: str = "ELIF", dts=(0.2, 0.1, 0.05, 0.025), currents=None,
         errors.append(float(np.mean(per)))
     errors = np.array(errors)
     return errors, fit_order(dts, errors)
+
+
+def local_errors(u, I: float, *, method: str | None = None, params=None, **overrides) -> np.ndarray:
+    """One step's error (mV): lifbook's ELIF update from ``u`` (mV, array) minus the exact solution.
+
+    Each neuron starts a step of ``dt`` at one potential of ``u`` (below the cut-off, not
+    refractory) under constant ``I`` (nA); the update is lifbook's own (:func:`lifbook.dynamics.lif_step`
+    with the coefficients of ``method``), the exact value :func:`lifbook.theory.eif_subthreshold`
+    at ``t = dt``. Positive: the method runs ahead; negative: it lags. ``params`` defaults to
+    :func:`workload_params` (ELIF) with ``overrides`` (e.g. ``dt``).
+    """
+    from .dynamics import LIFState, lif_step
+    from .theory import eif_subthreshold
+
+    p = _params_of("ELIF", params, overrides).replace(t_ref=0.0)
+    u = np.atleast_1d(np.asarray(u, dtype=np.float64))
+    if u.ndim != 1 or np.any(u >= p.u_th):
+        raise ValueError(f"u: expected a 1-d array of potentials below the cut-off u_th = {p.u_th:g} mV")
+    pop = ELIFPopulation(n=u.size, params=p, method=method, backend="numpy", engine="reference")
+    _, state = lif_step(np.full(u.size, float(I)), LIFState(u.copy(), None, None), pop._coef, pop.backend.ops)
+    exact = np.array([eif_subthreshold(p.dt, float(I), u0=float(v), params=p) for v in u])
+    return state.v - exact
+
+
+__all__ += ["local_errors"]
+
+
+def markdown_table(results, digits: int = 3) -> str:
+    """A Markdown table of :class:`SpikeTimeErrors` (one row each, the same currents), with the reference.
+
+    Columns: method, timing, first-spike error (ms, positive: late), last-spike error (ms, the
+    last spike both have), and the spike counts, each listed over the currents as ``a / b / ...``.
+    The first row is the reference's counts.
+    """
+    results = list(results)
+    if not results or not all(isinstance(r, SpikeTimeErrors) for r in results):
+        raise TypeError("results: expected a non-empty list of SpikeTimeErrors")
+    I = results[0].currents
+    if any(r.currents.shape != I.shape or np.any(r.currents != I) for r in results):
+        raise ValueError("results: every row must use the same currents")
+
+    def join(values, fmt):
+        return " / ".join(fmt(v) for v in values)
+
+    def ms(v):
+        return "-" if not np.isfinite(v) else f"{v:+.{digits}f}"
+
+    currents = join(I, lambda v: f"{v:g}")
+    lines = ["| method | timing | first spike (ms) | last spike (ms) | spikes |",
+             "|---|---|---|---|---|",
+             f"| *I (nA)* | | *{currents}* | *{currents}* | *{currents}* |",
+             f"| reference | | | | {join(results[0].count_ref, str)} |"]
+    for r in results:
+        lines.append(f"| {r.method} | {r.spike_timing} | {join(r.first, ms)} | {join(r.last, ms)} | "
+                     f"{join(r.count, str)} |")
+    return "\n".join(lines)
+
+
+__all__ += ["markdown_table"]

@@ -126,3 +126,33 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="reference: expected one array of spike times per current"):
         accuracy.spike_time_errors(reference=[np.zeros(0)])
     assert CLIFPopulation(n=1, params=accuracy.workload_params("CLIF")).params.u_th == -55.0
+
+
+def test_local_errors_explain_when_euler_beats_exponential_euler():
+    # One step from u at I = 1 nA against the exact solution: Euler runs ahead below theta_rh (its leak
+    # overshoots) and lags above it (the frozen exponential), so its error changes sign at theta_rh;
+    # exponential Euler (exact leak) lags everywhere; ETD2's error is second order.
+    u = np.array([-64.0, -60.0, -56.0, -54.0, -50.0, -48.0])
+    eu = accuracy.local_errors(u, 1.0, method="euler")
+    ee = accuracy.local_errors(u, 1.0, method="expeuler")
+    e2 = accuracy.local_errors(u, 1.0, method="etd2")
+    assert np.all(eu[:3] > 0) and np.all(eu[3:] < 0)
+    assert np.all(ee < 0)
+    assert np.all(np.abs(e2) < 0.2 * np.abs(ee))
+    # local errors O(dt^2) for the first-order methods, O(dt^3) for ETD2
+    half = {m: accuracy.local_errors(u[:4], 1.0, method=m, dt=0.05) for m in ("euler", "expeuler", "etd2")}
+    np.testing.assert_allclose(eu[:4] / half["euler"], 4.0, rtol=0.05)
+    np.testing.assert_allclose(ee[:4] / half["expeuler"], 4.0, rtol=0.05)
+    assert np.all(e2[2:4] / half["etd2"][2:4] > 7.0)
+    with pytest.raises(ValueError, match="u: expected a 1-d array of potentials below the cut-off"):
+        accuracy.local_errors([-20.0], 1.0)
+
+
+def test_markdown_table_lists_every_row_and_the_reference(ref):
+    rows = [accuracy.spike_time_errors(method=m, reference=ref) for m in ("euler", "expeuler")]
+    table = accuracy.markdown_table(rows).splitlines()
+    assert len(table) == 6 and table[3] == "| reference | | | | 11 / 25 / 78 / 147 |"
+    assert table[5].startswith("| expeuler | grid | +0.788 / +0.540 / +0.312 / +0.294 |")
+    assert table[5].endswith("| 11 / 25 / 77 / 141 |")
+    with pytest.raises(TypeError, match="results: expected a non-empty list of SpikeTimeErrors"):
+        accuracy.markdown_table([])
