@@ -191,3 +191,27 @@ def test_etd2_first_spike_and_counts_against_the_reference():
         # grid spikes are registered at the end of a step: never early, and within 0.15 ms
         assert np.all(late["etd2"] >= 0) and np.all(late["etd2"] <= 0.15), late["etd2"]
         assert np.all(late["expeuler"] > late["etd2"]), late  # the first-order method is later everywhere
+
+
+def test_etd2_is_second_order_below_threshold_and_expeuler_first():
+    # The potential at t = 12 ms under a constant input below the rheobase (no spike, so no grid
+    # quantisation): the error against a DOP853 solution shrinks as dt^2 for etd2 and as dt for expeuler.
+    solve_ivp = pytest.importorskip("scipy.integrate").solve_ivp
+    from lifbook.analysis import fit_order
+
+    p = ELIFParams(delta_T=2.0, t_ref=0.0)
+    I, t_end = 0.39, 12.0  # rheobase 0.40 nA: the potential climbs into the exponential's range
+
+    def rhs(t, u):
+        return [(-(u[0] - p.u_rest) + p.delta_T * math.exp((u[0] - p.theta_rh) / p.delta_T) + p.R * I) / p.tau_m]
+
+    exact = solve_ivp(rhs, (0.0, t_end), [p.u_rest], method="DOP853", rtol=1e-12, atol=1e-12).y[0, -1]
+    dts = np.array([0.4, 0.2, 0.1, 0.05])
+    for method, order in (("etd2", 2.0), ("expeuler", 1.0)):
+        err = []
+        for dt in dts:
+            m = ELIFPopulation(n=1, params=p.replace(dt=float(dt)), method=method, engine="reference")
+            r = m.run(I, steps=int(round(t_end / dt)), record=("v", "spikes"))
+            assert not r.spikes.any()
+            err.append(abs(float(r.v[-1, 0]) - exact))
+        assert fit_order(dts, np.array(err)) == pytest.approx(order, abs=0.15), (method, err)
