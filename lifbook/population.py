@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import engine as _engine
+from . import timing as _timing
 from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients
 from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
@@ -71,7 +72,8 @@ class _Population:
 
     def __init__(self, n: int | None = None, shape=None, *, params: CLIFParams | None = None,
                  method: str | None = None, backend: str | None = None, device=None, dtype=None,
-                 batch_size: int | None = None, engine: str = "auto", **param_values):
+                 batch_size: int | None = None, engine: str = "auto", spike_timing: str = "grid",
+                 **param_values):
         self.shape = _resolve_shape(n, shape)
         if params is None:
             self.params = self.Params(**param_values)
@@ -84,6 +86,8 @@ class _Population:
         if method not in self.methods:
             raise ValueError(f"method: expected one of {self.methods}, got {method!r}")
         self.method = method
+        self.spike_timing = _timing.check_spike_timing(spike_timing, method, self.params.t_ref, self.params.dt,
+                                                        self.Params.model)
         self._engine_request = _engine.check_request(engine)
         self._request = (backend, device, dtype)
         # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
@@ -123,8 +127,22 @@ class _Population:
         return self._state.i if self._state.i is not None else self._last_x
 
     @property
+    def precise(self) -> bool:
+        """True with ``spike_timing="precise"`` (spike times off the grid, see :mod:`lifbook.timing`)."""
+        return self.spike_timing == "precise"
+
+    @property
+    def spike_offset(self):
+        """Precise mode: time of each spike of the last step after the step's start (ms, 0 where no spike).
+
+        The spike of neuron ``j`` in the last step happened at ``time - dt + spike_offset[j]``;
+        ``None`` with ``spike_timing="grid"`` (spikes at the end of the step).
+        """
+        return self._offsets
+
+    @property
     def refractory(self):
-        """Refractory steps left per neuron (0: integrating)."""
+        """Refractory steps left per neuron (0: integrating); ms left with ``spike_timing="precise"``."""
         if self._state.ref is None:
             return self.backend.full(self.state_shape, 0, dtype=self.backend.int_dtype())
         return self._state.ref
@@ -166,7 +184,15 @@ class _Population:
             coef.update(k_nl=f(k.k_nl), theta_rh=f(p.theta_rh), delta_T=f(p.delta_T), arg_cap=f(p.exp_arg_cap))
             if self.method == "etd2":
                 coef.update(k_nl2=f(k.k_nl2))
-        self._coef = StepCoefficients(**coef)
+        if self.precise:
+            # The refractory time is a float state (ms), not a step count: no n_ref.
+            coef.pop("n_ref", None)
+            elif_ = isinstance(p, ELIFParams)
+            self._coef = _timing.PreciseCoefficients(
+                grid=StepCoefficients(**coef), tau_m=p.tau_m, R=p.R, tau_syn=p.tau_syn, t_ref=p.t_ref, dt=p.dt,
+                tol=_timing.elif_tol(p.dt) if elif_ else 0.0)
+        else:
+            self._coef = StepCoefficients(**coef)
         self._max_abs_x = MAX_ABS_DRIVE / float(np.max(p.R))
         # The engine object for this backend and shape (see lifbook.engine for the contract).
         self._engine = _engine.select(self.backend, self.shape, self._engine_request)
@@ -197,14 +223,28 @@ class _Population:
         self.batch_size = batch_size
         self.reset_state_variables()
 
+    @property
+    def _grid_coef(self) -> StepCoefficients:
+        """The grid method's coefficients (those inside the precise ones in precise mode)."""
+        return self._coef.grid if self.precise else self._coef
+
+    def _new_ref(self):
+        """A refractory state of zeros: int32 steps, or float ms in precise mode; ``None`` without one."""
+        be = self.backend
+        if self.precise:
+            return be.full(self.state_shape, 0.0)
+        if self._coef.n_ref is not None:
+            return be.full(self.state_shape, 0, dtype=be.int_dtype())
+        return None
+
     def reset_state_variables(self) -> None:
         """Reset every state variable: ``v = u_rest``, ``I = 0``, no refractoriness, no spikes, time 0."""
-        be, c = self.backend, self._coef
+        be, c = self.backend, self._grid_coef
         shape = self.state_shape
         v = be.full(shape, 0.0) + c.u_rest
         i = be.full(shape, 0.0) if c.a_syn is not None else None
-        ref = be.full(shape, 0, dtype=be.int_dtype()) if c.n_ref is not None else None
-        self._state = LIFState(v, i, ref)
+        self._state = LIFState(v, i, self._new_ref())
+        self._offsets = be.full(shape, 0.0) if self.precise else None
         self.s = be.zeros_bool(shape)
         self._last_x = be.full(shape, 0.0)
         self.steps = 0
@@ -213,16 +253,17 @@ class _Population:
         """Change parameters (validated again); the state is kept, new state variables start at 0."""
         new = self.params.replace(**changes)
         new.check_shape(self.shape)
+        _timing.check_spike_timing(self.spike_timing, self.method, new.t_ref, new.dt, self.Params.model)
         self.params = new
         self._check_stability()
         self._prepare()
-        be, c, st = self.backend, self._coef, self._state
+        be, c, st = self.backend, self._grid_coef, self._state
         i = st.i if c.a_syn is not None else None
         if c.a_syn is not None and i is None:
             i = be.full(self.state_shape, 0.0)
-        ref = st.ref if c.n_ref is not None else None
-        if c.n_ref is not None and ref is None:
-            ref = be.full(self.state_shape, 0, dtype=be.int_dtype())
+        ref = self._new_ref()
+        if ref is not None and st.ref is not None:
+            ref = st.ref
         self._state = LIFState(st.v, i, ref)
 
     # -- input ------------------------------------------------------------------------------
@@ -263,7 +304,11 @@ class _Population:
         """One step. With ``check``, the input's values are validated first (finite, ``|R x|``
         bounded); the engine fuses that check into its pass over ``x``. The state changes only
         if the input is valid."""
-        self.s, self._state = self._engine.step(x, self._state, self._coef, self._max_abs_x if check else None)
+        out = self._engine.step(x, self._state, self._coef, self._max_abs_x if check else None)
+        if self.precise:
+            self.s, self._state, self._offsets = out
+        else:
+            self.s, self._state = out
         self._last_x = x
         self.steps += 1
 
@@ -290,7 +335,8 @@ class _Population:
         rec = self._run_loop(xs, constant, T, record)
         t = t0 + self.params.dt * np.arange(1, T + 1)
         return Record(t=t, dt=self.params.dt, model=self.Params.model, params=self.params,
-                      meta={"method": self.method, "backend": self.backend.describe(),
+                      meta={"method": self.method, "spike_timing": self.spike_timing,
+                            "backend": self.backend.describe(),
                             "state_shape": self.state_shape}, **rec)
 
     def _run_input(self, x, steps):
@@ -324,15 +370,18 @@ class _Population:
 
     def _run_loop(self, xs, constant: bool, T: int, record) -> dict:
         """``T`` steps by the engine; the population writes its state, spikes, last input and step count."""
-        self.s, self._state, rec = self._engine.run(xs, self._state, self._coef, record,
-                                                    steps=T if constant else None)
+        out = self._engine.run(xs, self._state, self._coef, record, steps=T if constant else None)
+        if self.precise:
+            self.s, self._state, rec, self._offsets = out
+        else:
+            self.s, self._state, rec = out
         self._last_x = xs if constant else xs[T - 1]
         self.steps += T
         return rec
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(shape={self.shape}, batch_size={self.batch_size}, method={self.method!r}, "
-                f"backend={self.backend.describe()})")
+                f"spike_timing={self.spike_timing!r}, backend={self.backend.describe()})")
 
 
 class CLIFPopulation(_Population):

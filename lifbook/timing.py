@@ -79,9 +79,9 @@ MAX_SUBSTEPS = 100000
 class PreciseCoefficients(NamedTuple):
     """The coefficients of a precise step: the grid method's, and what the fix-up needs besides.
 
-    ``tau_m`` (ms), ``R`` (MOhm), ``tau_syn`` (ms, 0: no filter) and ``t_ref`` (ms) are scalars
-    or arrays of the population's shape, like the fields of ``grid``; ``dt`` (ms) and ``tol``
-    (mV, :func:`elif_tol`) are floats.
+    ``tau_m`` (ms), ``R`` (MOhm), ``tau_syn`` (ms, 0: no filter) and ``t_ref`` (ms) are floats
+    or NumPy float64 arrays of the population's shape (the fix-up runs on the CPU in float64
+    whatever the backend); ``dt`` (ms) and ``tol`` (mV, :func:`elif_tol`) are floats.
     """
 
     grid: Any  #: :class:`lifbook.dynamics.StepCoefficients` of CLIF ``"exact"`` or ELIF ``"etd2"``
@@ -182,7 +182,8 @@ def precise_step(x, state, pc: PreciseCoefficients, backend):
         idx = np.nonzero(fl)
 
         def take(a):
-            return np.broadcast_to(backend.to_numpy(a) if a is not None else 0.0, shape)[idx].astype(float).tolist()
+            a = backend.to_numpy(a) if hasattr(a, "detach") else np.asarray(a)
+            return np.broadcast_to(a, shape)[idx].astype(np.float64).tolist()
 
         cols = [take(a) for a in (state.v, state.i if syn else x, state.ref, x, pc.tau_m, c.u_rest, c.u_reset,
                                   c.u_th, pc.R, pc.t_ref, pc.tau_syn)]

@@ -24,9 +24,9 @@ import numba
 import numpy as np
 
 from .. import timing
-from .kernels import _KEY, BLOCK, CHUNK, SMALL, _coef_at, _exp, _jit, _minimum, _where
+from .kernels import _KEY, BLOCK, CHUNK, SMALL, _coef_at, _exp, _jit, _minimum, _where, compile_for
 
-__all__ = ["run_kernel", "step_kernel"]
+__all__ = ["BLOCK", "CHUNK", "run_kernel", "step_kernel", "compile_for"]
 
 _grid = numba.njit(inline="always", error_model="numpy")(timing.grid_pass)
 _T = timing.compiled()
