@@ -249,6 +249,7 @@ def markdown_table(results, digits: int = 3) -> str:
 
     Columns: method, timing, first-spike error (ms, positive: late), last-spike error (ms, the
     last spike both have), and the spike counts, each listed over the currents as ``a / b / ...``.
+    Errors have ``digits`` decimals, or two significant digits when smaller than ``10**(1 - digits)`` ms.
     The first row is the reference's counts.
     """
     results = list(results)
@@ -261,8 +262,10 @@ def markdown_table(results, digits: int = 3) -> str:
     def join(values, fmt):
         return " / ".join(fmt(v) for v in values)
 
-    def ms(v):
-        return "-" if not np.isfinite(v) else f"{v:+.{digits}f}"
+    def ms(v):  # fixed point, or two significant digits below 10**-(digits - 1) ms
+        if not np.isfinite(v):
+            return "-"
+        return f"{v:+.{digits}f}" if abs(v) >= 10.0 ** (1 - digits) or v == 0 else f"{v:+.1e}"
 
     currents = join(I, lambda v: f"{v:g}")
     lines = ["| method | timing | first spike (ms) | last spike (ms) | spikes |",
