@@ -24,10 +24,11 @@ __version__ = "0.1.0"
 __all__ = [
     "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning", "UnitWarning",
     "print_default_parameters", "getting_started",
-    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale",
+    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale", "accuracy",
 ]
 
-_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale"}
+_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale",
+         "accuracy"}
 
 
 def __getattr__(name):

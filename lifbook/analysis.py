@@ -187,3 +187,44 @@ __all__ += ["fit_order", "interpolated_spike_times", "interpolated_fi_curve"]
 
 
 __all__ += ["white_noise", "noisy_fi_curve"]
+
+
+# -- Bistability: the f-I curve swept up and down (chapter 4) -----------------------------------
+def hysteresis_sweep(currents, hold: float = 200.0, *, params=None, method: str | None = None,
+                     backend: str | None = None, **overrides) -> tuple[np.ndarray, np.ndarray]:
+    """Rates (Hz) of one ELIF neuron as a constant current is stepped up, then back down.
+
+    The neuron starts at rest (``u_rest``) and gets each current of ``currents`` (nA, 1-d,
+    increasing) for ``hold`` ms in turn, then the same currents in reverse order, continuing from
+    its state each time (no reset in between). The rate at each level is the spike count over the
+    second half of its ``hold`` ms (the first half lets the neuron settle): from the interspike
+    intervals there, ``(n - 1) / (t_last - t_first)``, or count / time with fewer than two spikes.
+    Returns ``(rates_up, rates_down)``, both ordered like ``currents``.
+
+    With ``u_reset`` above the unstable fixed point the two differ on the bistable range
+    (:func:`lifbook.theory.eif_bistable_range`): on the way up the neuron stays at rest until the
+    rheobase, on the way down it keeps firing down to the lower edge (compare with
+    :func:`lifbook.theory.eif_rate` with ``start="rest"`` and ``start="reset"``). The rate
+    ``params``/``overrides``/``method``/``backend`` as in
+    :func:`fi_curve`.
+    """
+    I = np.asarray(currents, dtype=np.float64)
+    if I.ndim != 1 or I.size < 2 or not np.all(np.diff(I) > 0):
+        raise ValueError(f"currents: expected a 1-d array of at least 2 increasing currents (nA), got {currents!r}")
+    pop = ELIFPopulation(n=1, params=params, method=method, backend=backend, **overrides)
+    k = int(round(hold / pop.dt))
+    if k < 2:
+        raise ValueError(f"hold: must be at least two steps ({2 * pop.dt} ms), got {hold!r}")
+    levels = np.concatenate([I, I[::-1]])
+    x = np.repeat(levels, k)[:, None]
+    rec = pop.run(x, record=("spikes",)).numpy()
+    s = np.asarray(rec.spikes)[:, 0].reshape(levels.size, k)[:, k // 2:]
+    rates = np.empty(levels.size)
+    for j, row in enumerate(s):  # from the intervals where there are two spikes or more, else the count
+        idx = np.flatnonzero(row)
+        rates[j] = (idx.size - 1) / ((idx[-1] - idx[0]) * pop.dt) * 1e3 if idx.size >= 2 else \
+            idx.size / (row.size * pop.dt) * 1e3
+    return rates[:I.size], rates[I.size:][::-1]
+
+
+__all__ += ["hysteresis_sweep"]

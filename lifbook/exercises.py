@@ -634,3 +634,32 @@ def check_chunked_counts(answer, n: int = 20_000, steps: int = 5_000) -> Feedbac
 
 
 __all__ += ["check_bytes_per_update", "check_record_steps", "check_chunked_counts"]
+
+
+# -- chapter 4: the bistable EIF ---------------------------------------------------------------------
+def check_bistable_edge(answer, params=None, rtol: float = 0.02, **overrides) -> Feedback:
+    """Check the lower edge (nA) of the EIF's bistable range: the smallest current with tonic firing from reset.
+
+    ``I_low = (u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T)) / R`` for
+    ``u_reset > theta_rh`` (:func:`lifbook.theory.eif_bistable_range`); with ``u_reset <=
+    theta_rh`` there is no bistability and the edge is the rheobase.
+    """
+    p = (params or ELIFParams()).replace(**overrides)
+    low, rh = (float(v) for v in theory.eif_bistable_range(p))
+    x = (p.u_reset - p.theta_rh) / p.delta_T
+    mistakes = {
+        "that is the rheobase, the upper edge: where the resting state vanishes. The lower edge is where "
+        "the orbit vanishes, when the unstable fixed point reaches u_reset.": rh,
+        "that leaves out the exponential term: at u_reset it is delta_T exp((u_reset - theta_rh)/delta_T), "
+        "not negligible above theta_rh.": (p.u_reset - p.u_rest) / p.R,
+        "check the signs: the orbit exists while F(u_reset) + R I > 0, so R I_low = -F(u_reset) = "
+        "(u_reset - u_rest) - delta_T exp(...).": -low,
+        "that is a voltage (mV); divide by R (MOhm) to get nA.": low * p.R,
+    }
+    return check_value(answer, low, what="the lower edge of the bistable range", unit="nA", rtol=rtol,
+                       atol=1e-3, explain="(u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T))/R"
+                       if x > 0 else "no bistability: u_reset <= theta_rh, so it is the rheobase",
+                       mistakes=mistakes, hint="Where does the unstable fixed point reach u_reset?")
+
+
+__all__ += ["check_bistable_edge"]

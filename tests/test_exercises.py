@@ -172,3 +172,19 @@ def test_mystery_neurons_differ_by_seed_and_are_reproducible():
         MysteryNeuron("x")
     assert "u_rest" in repr(a) and "tau_m" not in repr(a)
     assert isinstance(ELIFParams(), ELIFParams)
+
+
+def test_bistable_edge_check():
+    from lifbook.exercises import check_bistable_edge
+
+    p = ELIFParams(u_reset=-48.0)
+    low, rh = theory.eif_bistable_range(p)
+    assert low < 0 < rh
+    assert check_bistable_edge(low, p) and check_bistable_edge((17.0 - 2.0 * np.exp(3.5)) / 20.0, u_reset=-48.0)
+    f = check_bistable_edge(rh, p)
+    assert not f and "upper edge" in f.message
+    assert "exponential term" in check_bistable_edge(17.0 / 20.0, p).message
+    assert "signs" in check_bistable_edge(-low, p).message
+    assert "divide by R" in check_bistable_edge(low * 20.0, p).message
+    # no bistability with the default reset: the edge is the rheobase
+    assert check_bistable_edge(0.4) and "no bistability" in check_bistable_edge(0.4).message
