@@ -338,6 +338,7 @@ def test_chapter_runs_in_jupyterlab(lab, browser):
         context.close()
     assert not external, f"requests off 127.0.0.1: {external}"
     assert not page_errors, f"uncaught exceptions in JupyterLab: {page_errors}"
+    assert not console_errors, f"console errors in JupyterLab: {[e[:300] for e in console_errors]}"
 
 
 def _run_chapter(page, lab: Lab):
