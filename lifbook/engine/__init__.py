@@ -75,9 +75,9 @@ import functools
 import importlib.util
 import os
 
-__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "info"]
+__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "triton_available", "info"]
 
-ENGINES = ("auto", "numba", "reference")
+ENGINES = ("auto", "numba", "reference", "gpu")
 #: Environment variable read when a population is created with ``engine="auto"``.
 ENV_VAR = "LIFBOOK_ENGINE"
 
@@ -103,6 +103,28 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+@functools.lru_cache(maxsize=None)
+def triton_available() -> bool:
+    """True if triton is installed (checked without importing it): the GPU engine can run."""
+    return importlib.util.find_spec("triton") is not None
+
+
+def _gpu_engine(backend, shape):
+    """The Triton engine, or a clear error where it cannot run (see :mod:`lifbook.engine.gpu`)."""
+    if not triton_available():
+        raise ImportError("engine='gpu' needs triton: pip install 'lifbook[gpu]' (or use engine='auto')")
+    if backend.name != "torch":
+        raise ValueError("engine='gpu' runs torch tensors on CUDA; this population uses NumPy "
+                         "(backend='torch', device='cuda', or engine='auto')")
+    from .gpu import INTERPRET_VAR, TritonEngine, interpreter_on
+
+    if backend.device.type != "cuda" and not (backend.device.type == "cpu" and interpreter_on()):
+        raise ValueError(f"engine='gpu' runs torch tensors on CUDA; this population lives on {backend.device} "
+                         f"(on the CPU only in Triton's interpreter, {INTERPRET_VAR}=1, for tests; "
+                         "use engine='auto')")
+    return TritonEngine(backend, shape)
+
+
 def select(backend, shape: tuple[int, ...], request: str = "auto"):
     """The engine object for a population of ``shape`` on ``backend`` (a :class:`lifbook.backends.Backend`).
 
@@ -113,11 +135,15 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
     want = _requested(request)
     if want == "reference":
         return ReferenceEngine(backend)
+    if want == "gpu":
+        return _gpu_engine(backend, shape)
     on_cpu = backend.name == "numpy" or backend.device.type == "cpu"
     if not on_cpu:
         if want == "numba":
             raise ValueError(f"engine='numba' runs on the CPU; this population lives on {backend.device} "
-                             "(use engine='auto' or 'reference')")
+                             "(use engine='auto', 'gpu' or 'reference')")
+        if backend.device.type == "cuda" and triton_available():
+            return _gpu_engine(backend, shape)
         return ReferenceEngine(backend)
     if not numba_available():
         if want == "numba":
