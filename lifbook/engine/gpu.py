@@ -235,6 +235,6 @@ def _broadcast_input(x, lead, T, state_shape):
     """The input as a ``(T, *state_shape)`` tensor of its own (the current without a synaptic filter)."""
     if lead is None:
         x = x.expand(T, *x.shape) if x.ndim else x.expand(T)
-    if x.ndim == 1:  # one value per step
-        x = x.reshape(T, *([1] * len(state_shape)))
+    # (T, *step_shape) -> (T, 1, ..., *step_shape), then broadcast over the state's leading axes
+    x = x.reshape(T, *([1] * (len(state_shape) - (x.ndim - 1))), *x.shape[1:])
     return x.expand(T, *state_shape).clone()

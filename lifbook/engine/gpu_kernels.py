@@ -90,13 +90,13 @@ def lif_kernel(x_ptr, x_st, x_sb, x_sn, v_ptr, i_ptr, r_ptr, P, Pn, cols,
     if REF:
         r = tl.load(r_ptr + offs, mask=mask, other=0)
     else:
-        r = tl.zeros([BLOCK], dtype=tl.int32)
+        r = tl.full([BLOCK], 0, tl.int32)
     if HET:
         c = _coef(P, Pn, cols, n)
     else:
         c = _coef(P, Pn, cols, 0)
-    cnt = tl.zeros([BLOCK], dtype=tl.int32)
-    s = tl.zeros([BLOCK], dtype=tl.int1)
+    cnt = tl.full([BLOCK], 0, tl.int32)
+    s = tl.full([BLOCK], 0, tl.int1)
     # pointers advanced by one step at the end of each (64-bit, whatever T * B * N)
     sp = s_rec + offs
     vp = v_rec + offs
