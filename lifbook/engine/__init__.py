@@ -9,17 +9,23 @@ Engines:
   (``LIFBOOK_NUM_THREADS`` to change).
 * ``"reference"`` (:class:`lifbook.engine.reference.ReferenceEngine`):
   :func:`lifbook.dynamics.lif_step`, one NumPy or torch expression per step. Always available;
-  used for CUDA tensors.
+  used for CUDA tensors when triton is not installed.
+* ``"gpu"`` (:class:`lifbook.engine.gpu.TritonEngine`): torch tensors on CUDA, when triton is
+  installed (``pip install 'lifbook[gpu]'``). ``run`` is one Triton kernel for all steps, with the
+  numba engine's time-blocked design (state in registers across steps); ``forward`` one kernel
+  per step. On CPU tensors it runs only in Triton's interpreter (``TRITON_INTERPRET=1``, for the
+  ``gpu_sim`` tests); elsewhere asking for it is an error. Not yet measured on a GPU.
 
-Both evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba compiles that
-same Python function), so they differ only where the ``exp`` of the C library or of the float32
-polynomial differs from NumPy's and torch's.
+All three evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba and Triton
+compile that same Python function), so they differ only where the ``exp`` of the C library, of the
+float32 polynomial or of the GPU differs from NumPy's and torch's.
 
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
-``LIFBOOK_ENGINE`` (``auto``, ``numba`` or ``reference``), else ``"auto"``: numba where it
-applies (and can be imported), the reference otherwise. Asking for ``"numba"`` where it cannot run
-is an error. ``import lifbook`` never imports numba: the kernels are imported (and compiled, or
+``LIFBOOK_ENGINE`` (``auto``, ``numba``, ``reference`` or ``gpu``), else ``"auto"``: numba on the
+CPU (where it can be imported), the GPU engine for CUDA tensors (where triton can be imported), the
+reference otherwise. Asking for ``"numba"`` or ``"gpu"`` where it cannot run is an error.
+``import lifbook`` never imports numba (nor triton): the kernels are imported (and compiled, or
 loaded from numba's on-disk cache) at the first ``run``/``forward`` that uses them. Small CLIF
 populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
 same, so that they never wait for numba.
@@ -66,8 +72,8 @@ changes the arrays it is given; the population owns its state and writes it):
 
 :func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
 (the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or
-:class:`~lifbook.engine.cpu.NumbaEngine`. A new engine (a GPU kernel, precise spike timing) implements
-the same two methods and is tested against the reference.
+:class:`~lifbook.engine.cpu.NumbaEngine` or :class:`~lifbook.engine.gpu.TritonEngine`. A new engine
+implements the same two methods and is tested against the reference.
 """
 from __future__ import annotations
 
@@ -128,7 +134,8 @@ def _gpu_engine(backend, shape):
 def select(backend, shape: tuple[int, ...], request: str = "auto"):
     """The engine object for a population of ``shape`` on ``backend`` (a :class:`lifbook.backends.Backend`).
 
-    ``request``: ``"auto"``, ``"numba"`` or ``"reference"`` (see the module docstring). Never ``None``.
+    ``request``: ``"auto"``, ``"numba"``, ``"reference"`` or ``"gpu"`` (see the module docstring).
+    Never ``None``.
     """
     from .reference import ReferenceEngine
 
