@@ -347,6 +347,8 @@ def test_cuda_populations_use_the_gpu_engine_or_the_reference(monkeypatch):
     with pytest.raises(ImportError, match="engine='gpu' needs triton"):
         engine.select(FakeCuda(), (3,), "gpu")
     monkeypatch.setattr(engine, "triton_available", lambda: True)
+    assert engine.select(FakeCuda(), (3,), "auto").name == "reference"  # FakeCuda: no capability
+    monkeypatch.setattr(engine, "gpu_supported", lambda backend: True)
     assert engine.select(FakeCuda(), (3,), "auto").name == "gpu"  # tests/test_engine_gpu.py tests it
     with pytest.raises(ValueError, match="engine='numba' runs on the CPU"):
         engine.select(FakeCuda(), (3,), "numba")

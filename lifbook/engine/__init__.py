@@ -23,11 +23,11 @@ float32 polynomial or of the GPU differs from NumPy's and torch's.
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
 ``LIFBOOK_ENGINE`` (``auto``, ``numba``, ``reference`` or ``gpu``), else ``"auto"``: numba on the
-CPU (where it can be imported), the GPU engine for CUDA tensors (where triton can be imported), the
-reference otherwise. Asking for ``"numba"`` or ``"gpu"`` where it cannot run is an error.
-``import lifbook`` never imports numba (nor triton): the kernels are imported (and compiled, or
-loaded from numba's on-disk cache) at the first ``run``/``forward`` that uses them. Small CLIF
-populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
+CPU (where it can be imported), the GPU engine for CUDA tensors (where triton can be imported and
+the device has compute capability 7.0 or newer), the reference otherwise. Asking for ``"numba"``
+or ``"gpu"`` where it cannot run is an error. ``import lifbook`` never imports numba (nor
+triton): the kernels are imported (and compiled, or loaded from numba's on-disk cache) at the
+first ``run``/``forward`` that uses them. Small CLIF populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
 same, so that they never wait for numba.
 
 First-call costs (see bench/RESULTS.md): importing numba takes about 0.5 s, compiling one kernel
@@ -81,7 +81,8 @@ import functools
 import importlib.util
 import os
 
-__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "triton_available", "info"]
+__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "triton_available", "gpu_supported",
+           "info"]
 
 ENGINES = ("auto", "numba", "reference", "gpu")
 #: Environment variable read when a population is created with ``engine="auto"``.
@@ -113,6 +114,18 @@ def numba_available() -> bool:
 def triton_available() -> bool:
     """True if triton is installed (checked without importing it): the GPU engine can run."""
     return importlib.util.find_spec("triton") is not None
+
+
+#: Oldest CUDA compute capability the GPU engine is chosen for by ``"auto"`` (Triton's own minimum).
+GPU_MIN_CAPABILITY = (7, 0)
+
+
+def gpu_supported(backend) -> bool:
+    """True if ``backend``'s CUDA device is one Triton compiles for (compute capability >= 7.0)."""
+    try:
+        return tuple(backend.torch.cuda.get_device_capability(backend.device)) >= GPU_MIN_CAPABILITY
+    except Exception:  # no such device, or a build without CUDA: leave it to the reference
+        return False
 
 
 def _gpu_engine(backend, shape):
@@ -149,7 +162,7 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
         if want == "numba":
             raise ValueError(f"engine='numba' runs on the CPU; this population lives on {backend.device} "
                              "(use engine='auto', 'gpu' or 'reference')")
-        if backend.device.type == "cuda" and triton_available():
+        if backend.device.type == "cuda" and triton_available() and gpu_supported(backend):
             return _gpu_engine(backend, shape)
         return ReferenceEngine(backend)
     if not numba_available():
