@@ -27,8 +27,8 @@ CPU (where it can be imported), the GPU engine for CUDA tensors (where triton ca
 the device has compute capability 7.0 or newer), the reference otherwise. Asking for ``"numba"``
 or ``"gpu"`` where it cannot run is an error. ``import lifbook`` never imports numba (nor
 triton): the kernels are imported (and compiled, or loaded from numba's on-disk cache) at the
-first ``run``/``forward`` that uses them. Small CLIF populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
-same, so that they never wait for numba.
+first ``run``/``forward`` that uses them. Small CLIF populations (fewer than 4096 state
+elements) step ``forward`` with the reference, bitwise the same, so that they never wait for numba.
 
 First-call costs (see bench/RESULTS.md): importing numba takes about 0.5 s, compiling one kernel
 a few seconds the first time on a machine (then it is loaded from the cache in ~0.1 s). The cache
