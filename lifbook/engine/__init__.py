@@ -44,7 +44,7 @@ Contract (every engine; like :mod:`scipy.integrate`'s solvers, an engine is an o
 ``name`` and two methods, and it is pure: it never sees or changes a population, and never
 changes the arrays it is given; the population owns its state and writes it):
 
-* ``name``: a short string, shown by ``Population.engine`` (``"reference"``, ``"numba"``).
+* ``name``: a short string, shown by ``Population.engine`` (``"reference"``, ``"numba"``, ``"gpu"``).
 * ``step(x, state, coef, max_abs_x=None) -> (spikes, state)``: one step of
   :func:`lifbook.dynamics.lif_step` (same spikes; potentials within the tolerances above).
   ``x``: input of shape ``()``, ``shape`` or the state's shape (nA); ``state``: a
