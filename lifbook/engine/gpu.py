@@ -9,8 +9,9 @@ once (spikes, ``v`` and ``i`` at every step only when recorded).
 
 Results: the same spikes as the reference; floating-point contraction (FMA) is switched off
 (``enable_fp_fusion=False``) so that the CLIF update is evaluated in the reference's order. On
-a GPU the ELIF term uses Triton's ``exp`` (float32: the hardware's ``ex2.approx``), which can
-differ from torch's by a few ulp. Precise spike timing (``spike_timing="precise"``) runs on the
+a GPU the ELIF term uses Triton's ``exp`` (float32: the hardware's ``ex2.approx``; float64:
+libdevice's ``__nv_exp``), which can differ from torch's by a few ulp, so that a spike whose
+crossing lies within that rounding of the threshold may move by one step. Precise spike timing (``spike_timing="precise"``) runs on the
 reference engine (:func:`lifbook.timing.precise_step` on whole tensors): the GPU kernel is a grid
 kernel only.
 
@@ -180,7 +181,7 @@ class TritonEngine:
         i_rec = torch.empty((T, *shape), dtype=v.dtype, device=v.device) if rec_i else v_out
         counts = torch.empty(shape, dtype=torch.int64, device=v.device) if count else v_out
         x_full = x_sn == 1 and (x_sb == self.N or BN == self.N)
-        grid = (triton_cdiv(BN, K.BLOCK),)
+        grid = (_cdiv(BN, K.BLOCK),)
         if BN:
             K.lif_kernel[grid](x, x_st, x_sb, x_sn, v_in, i_in, r_in, P, Pn, P.shape[1],
                                v_out, i_out, r_out, s_out, s_rec, v_rec, i_rec, counts,
@@ -227,7 +228,7 @@ class TritonEngine:
         return self._launch(xs, state, coef, record, T, None if steps is not None else T)
 
 
-def triton_cdiv(a: int, b: int) -> int:
+def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
