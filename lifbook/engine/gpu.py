@@ -11,9 +11,9 @@ Results: the same spikes as the reference; floating-point contraction (FMA) is s
 (``enable_fp_fusion=False``) so that the CLIF update is evaluated in the reference's order. On
 a GPU the ELIF term uses Triton's ``exp`` (float32: the hardware's ``ex2.approx``; float64:
 libdevice's ``__nv_exp``), which can differ from torch's by a few ulp, so that a spike whose
-crossing lies within that rounding of the threshold may move by one step. Precise spike timing (``spike_timing="precise"``) runs on the
-reference engine (:func:`lifbook.timing.precise_step` on whole tensors): the GPU kernel is a grid
-kernel only.
+crossing lies within that rounding of the threshold may move by one step. Precise spike timing
+(``spike_timing="precise"``) runs on the reference engine (:func:`lifbook.timing.precise_step` on
+whole tensors): the GPU kernel is a grid kernel only.
 
 Triton is optional (``pip install 'lifbook[gpu]'``); this module imports it only when a kernel is
 first needed. For tests without a GPU the same kernel runs on torch CPU tensors in Triton's
