@@ -76,7 +76,7 @@ _DOC = {
     "tau_m": "membrane time constant",
     "u_rest": "resting potential",
     "u_reset": "reset potential",
-    "u_th": "firing threshold (ELIF: numerical cut-off where a spike is registered)",
+    "u_th": "firing threshold (ELIF: numerical cut-off)",
     "R": "membrane resistance",
     "t_ref": "absolute refractory period",
     "tau_syn": "synaptic current time constant (0: no filter)",

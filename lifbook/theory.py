@@ -582,8 +582,8 @@ def lif_rate_diffusion(I, sigma, params: CLIFParams | None = None, *, on_grid: b
     ``sigma`` in nA and ``xi`` Gaussian white noise, so that
     ``tau_m du/dt = -(u - u_rest) + R I + R sigma sqrt(tau_m) xi(t)``: between spikes ``u`` is an
     Ornstein-Uhlenbeck process with mean ``u_rest + R I`` and standard deviation
-    ``R sigma / sqrt(2)``. (Brunel 2000 writes the same model with ``mu = R I`` and
-    ``sigma_V = R sigma`` in mV.) The mean first-passage time from ``u_reset`` to ``u_th`` gives
+    ``R sigma / sqrt(2)``. (Brunel & Hakim 1999 and Brunel 2000 write the same model with
+    ``mu = R I`` and ``sigma_V = R sigma`` in mV.) The mean first-passage time from ``u_reset`` to ``u_th`` gives
     the Siegert / Ricciardi formula::
 
         1/f = t_ref + tau_m sqrt(pi) int_{y_r}^{y_th} exp(x^2) (1 + erf x) dx,
