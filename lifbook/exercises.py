@@ -61,9 +61,15 @@ class Feedback:
     def _repr_markdown_(self) -> str:
         # Plain words, not emoji: a check mark drawn from an emoji font shows as an empty box
         # where no such font is installed.
-        mark = "**Correct.**" if self.correct else ("**Not answered.**" if not self.answered else "**Not yet.**")
+        if self.correct:
+            mark, lead = "**Correct:**", "correct: "
+        elif not self.answered:
+            mark, lead = "**Not answered yet:**", "not answered yet: "
+        else:
+            mark, lead = "**Not yet:**", ""
         lines = self.message.split("\n")
-        return "  \n".join([f"{mark} {lines[0]}", *lines[1:]])
+        first = lines[0][len(lead):] if lead and lines[0].startswith(lead) else lines[0]
+        return "  \n".join([f"{mark} {first}", *lines[1:]])
 
 
 class _NotANumber(ValueError):

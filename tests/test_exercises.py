@@ -107,7 +107,7 @@ def test_fixed_points_partly_answered():
 def test_feedback_displays_as_one_line():
     f = check_rheobase(2.0)
     assert repr(f) == f.message and "\n" not in f.message
-    assert f._repr_markdown_().startswith("**Correct.**")
+    assert f._repr_markdown_() == "**Correct:** the LIF rheobase is 2 nA ((u_th - u_rest)/R)."
 
 
 @pytest.mark.parametrize("f", [check_rheobase(2.0), check_rheobase(1.5), check_rheobase(...)])
@@ -115,8 +115,8 @@ def test_feedback_markdown_has_no_emoji_marks(f):
     """Emoji check marks render as empty boxes where no emoji font is installed: plain words only."""
     md = f._repr_markdown_()
     assert "&#" not in md and all(ord(c) < 0x2000 for c in md), md
-    label = "**Correct.**" if f.correct else ("**Not answered.**" if not f.answered else "**Not yet.**")
-    assert md.startswith(label)
+    label = "**Correct:**" if f.correct else ("**Not answered yet:**" if not f.answered else "**Not yet:**")
+    assert md.startswith(label) and md.count(label.strip("*:").lower()) <= 1
 
 
 def test_strength_duration_right_and_typical_wrong_answers():
