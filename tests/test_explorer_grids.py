@@ -61,3 +61,17 @@ def test_chapter5_numerics_explorer_shows_where_euler_starts_firing_below_the_rh
         r = num.compute(dt=dt, I=I)
         assert r["reference_count"] == 0
         assert (r["euler"]["count"] > 0) == (dt > dt_fire), dt
+
+
+def test_chapter3_population_explorer_has_the_exercise_values():
+    from lifbook.exercises import check_noisy_rate
+    pop = widgets.PopulationExplorer()
+    assert 1.6 in _grid(pop, "mu") and {0.0, 0.4, 0.8} <= set(_grid(pop, "sigma"))
+    assert check_noisy_rate(pop.compute(mu=1.6, sigma=0.4)["mean_rate"], 1.6, 0.4)
+
+
+def test_chapter5_numerics_explorer_has_the_monotone_limit():
+    from lifbook.exercises import check_euler_stability
+    num = widgets.NumericsExplorer()
+    monotone = [d for d in _grid(num, "dt") if num.compute(dt=d, I=1.5)["factor_euler"] >= 0]
+    assert check_euler_stability(max(monotone), "monotone")
