@@ -35,7 +35,6 @@ _grid = numba.njit(inline="always", error_model="numpy")(timing.grid_pass)
 assert BLOCK % 8 == 0  # the fix-up scans the flags of a block as 64-bit words
 _T = timing.compiled()
 _fixup = _T.fixup
-_clif_crossing = _T.clif_crossing
 _newton_crossing = _T._newton_crossing
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
 
@@ -117,10 +116,35 @@ def _exp64(a):
     return p * _f64_from_bits((k + 1023) << 52)
 
 
+_SQRT2 = 1.4142135623730951
+_MANT = (1 << 52) - 1
+
+
 @numba.njit(inline="always", error_model="numpy")
-def _nl64(u, tau_m, theta_rh, delta_T, cap):
-    """:func:`lifbook.timing._nl` with :func:`_exp64`."""
-    return delta_T * _exp64(min((u - theta_rh) / delta_T, cap)) / tau_m
+def _log64(y):
+    """float64 ``log(y)`` for normal ``y > 0``, vectorisable (no call into the C library).
+
+    ``y = 2**k m`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits; ``log(m) = 2 atanh(f)``,
+    ``f = (m - 1)/(m + 1)``, ``|f| <= 0.172``, by its series to ``f**19/19`` (truncation error
+    below 3e-17); a relative error of a few ulp.
+    """
+    bits = _f64_bits(y)
+    k = (bits >> 52) - 1023
+    m = _f64_from_bits((bits & _MANT) | (1023 << 52))
+    big = m > _SQRT2
+    m = 0.5 * m if big else m
+    kf = np.float64(k + 1 if big else k)
+    f = (m - 1.0) / (m + 1.0)
+    f2 = f * f
+    f4 = f2 * f2
+    f8 = f4 * f4
+    q01 = 1.0 + f2 * (1.0 / 3.0)
+    q23 = 1.0 / 5.0 + f2 * (1.0 / 7.0)
+    q45 = 1.0 / 9.0 + f2 * (1.0 / 11.0)
+    q67 = 1.0 / 13.0 + f2 * (1.0 / 15.0)
+    q89 = 1.0 / 17.0 + f2 * (1.0 / 19.0)
+    q = ((q01 + f4 * q23) + f8 * (q45 + f4 * q67)) + (f8 * f8) * q89
+    return kf * _LN2_HI + (kf * _LN2_LO + 2.0 * f * q)
 
 
 # Rows of the scratch ``W`` (float64, a column per flagged neuron of a block). By position (moved to the
@@ -133,11 +157,25 @@ _NROW = 17
 
 @numba.njit(error_model="numpy", nogil=True, cache=True)
 def _clif_flow(W, m):
-    """The exact CLIF flow without a filter over ``W[_LEN]`` ms for ``m`` neurons: ``W[_OU]`` (vectorised)."""
-    U, LEN, X, TAU, UR, RR, OU = W[_U], W[_LEN], W[_X], W[_TAU], W[_UR], W[_RR], W[_OU]
+    """The exact CLIF flow without a filter for ``m`` neurons (vectorised): :func:`lifbook.timing.fixup`.
+
+    ``W[_OU]``: the potential after ``W[_LEN]`` ms; where it reaches ``u_th``, ``W[_OT]``: the
+    crossing time of :func:`lifbook.timing.clif_crossing` (ms from the start of ``W[_LEN]``).
+    """
+    U, LEN, X, TAU, UR, RR, UTH, OU, OT = W[_U], W[_LEN], W[_X], W[_TAU], W[_UR], W[_RR], W[_UTH], W[_OU], W[_OT]
     for a in range(m):
+        u0 = U[a]
+        L = LEN[a]
+        tau = TAU[a]
+        uth = UTH[a]
         u_inf = UR[a] + RR[a] * X[a]
-        OU[a] = u_inf + (U[a] - u_inf) * _exp64(-LEN[a] / TAU[a])
+        OU[a] = u_inf + (u0 - u_inf) * _exp64(-L / tau)
+        # tau_m ln((u0 - u_inf)/(u_th - u_inf)) = tau_m ln(1 + z)
+        z = (u0 - uth) / (uth - u_inf)
+        s = tau * _log64(max(1.0 + z, 1e-300))
+        s = L if u_inf <= uth else s
+        s = 0.0 if u0 >= uth else s
+        OT[a] = min(max(s, 0.0), L)
 
 
 @numba.njit(error_model="numpy", nogil=True, cache=True)
@@ -169,24 +207,28 @@ def _elif_rounds(W, m, lane, st_r, status):
             ur = UR[a]
             rx = RR[a] * X[a]
             left = LEN[a] - T0[a]
-            e = _exp64(min((u - th) / dT, cap))
-            J = (e - 1.0) / tau
-            drift = abs(-(u - ur) + rx + dT * e) / (tau * dT)
+            # reciprocals: two divisions instead of a dozen (the results differ from timing's by rounding)
+            i_tau = 1.0 / tau
+            i_dT = 1.0 / dT
+            e = _exp64(min((u - th) * i_dT, cap))
+            J = (e - 1.0) * i_tau
+            drift = abs(-(u - ur) + rx + dT * e) * (i_tau * i_dT)
             rate = max(J, drift)
             sub = (rate * left > C) & (k < last_round)
             hs = C / rate if sub else left
             # timing._lawson without a filter, k1 = delta_T e / tau_m
-            k1 = dT * e / tau
+            g = dT * i_tau
+            k1 = g * e
             h2 = 0.5 * hs
-            e2 = _exp64(-h2 / tau)
+            e2 = _exp64(-h2 * i_tau)
             e1 = e2 * e2
             u_inf = ur + rx
             P2 = u_inf + (u - u_inf) * e2
             P1 = u_inf + (u - u_inf) * e1
-            k2 = _nl64(P2 + e2 * (h2 * k1), tau, th, dT, cap)
-            k3 = _nl64(P2 + h2 * k2, tau, th, dT, cap)
-            k4 = _nl64(P1 + e2 * (hs * k3), tau, th, dT, cap)
-            un = P1 + (hs / 6.0) * (e1 * k1 + 2.0 * e2 * (k2 + k3) + k4)
+            k2 = g * _exp64(min((P2 + e2 * (h2 * k1) - th) * i_dT, cap))
+            k3 = g * _exp64(min((P2 + h2 * k2 - th) * i_dT, cap))
+            k4 = g * _exp64(min((P1 + e2 * (hs * k3) - th) * i_dT, cap))
+            un = P1 + (hs * (1.0 / 6.0)) * (e1 * k1 + 2.0 * e2 * (k2 + k3) + k4)
             uth = UTH[a]
             # 0: done without a crossing, 1: at u_th at the start, 2: a crossing inside, 3: go on
             st_r[a] = 0 if left <= 0.0 else ((1 if u >= uth else 2) if un >= uth else (3 if sub else 0))
@@ -464,23 +506,15 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                                                              f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap), True)
                             else:
                                 crossed = u_end >= f8(c.u_th)
-                                s = 0.0
-                                if crossed:
-                                    xj = f8(x_t[j])
-                                    u0 = f8(c.u_reset) if ta > 0.0 else f8(v_b[j])
-                                    s = _clif_crossing(u0, xj, xj, h - ta, u_end, Q[_TAU_M, jq], f8(c.u_rest),
-                                                         f8(c.u_th), Q[_R, jq], 0.0)
-                            if crossed:
-                                o1 = ta + s
-                                v_b[j] = c.u_reset
-                                r_b[j] = Q[_T_REF, jq] - (h - o1)
-                                s_t[j] = True
-                                o_t[j] = o1
-                                if COUNT:
-                                    c_b[j] += 1
-                            else:
-                                v_b[j] = u_end
-                                r_b[j] = 0.0
+                                s = W[_OT, a]
+                            # selects, not branches (spikes and refractory ends alternate)
+                            o1 = ta + s if crossed else 0.0
+                            v_b[j] = c.u_reset if crossed else u_end
+                            r_b[j] = Q[_T_REF, jq] - (h - o1) if crossed else 0.0
+                            s_t[j] = crossed
+                            o_t[j] = o1
+                            if COUNT:
+                                c_b[j] += crossed
                     if rec_v:
                         v_rec[t, b, j0:j1] = v_b
                     if rec_i and SYN:
