@@ -6,9 +6,19 @@ passes of :mod:`lifbook.timing` per block of neurons and time step:
 1. a vectorisable pass over the block: :func:`lifbook.timing.grid_pass` compiled for one neuron
    (the grid update, the synaptic current, the refractory countdown and the flag). A flagged
    neuron keeps its state from the start of the step (a select, no branch);
-2. a scalar pass over the flagged neurons only (none in most steps):
-   :func:`lifbook.timing.fixup`, compiled from the same code, in float64 whatever the state's
-   dtype; the synaptic current's update is the grid pass's expression.
+2. the fix-up of the flagged neurons only (none in most steps), in float64 whatever the state's
+   dtype. With a synaptic filter, one neuron at a time: :func:`lifbook.timing.fixup`, compiled
+   from the same code; the synaptic current's update is the grid pass's expression. Without
+   one (the common case), the flagged neurons of the block are gathered into a scratch ``W``
+   (a column each) and advanced together in loops that LLVM vectorises, with float64
+   polynomial ``exp`` and ``log`` (:func:`_exp64`, :func:`_log64`, a few ulp from the C
+   library's): CLIF by :func:`_clif_flow` (the exact flow and the closed-form crossing of
+   :func:`lifbook.timing.clif_crossing`, branch-free), ELIF by :func:`_elif_rounds` (the
+   sub-steps of :func:`lifbook.timing.elif_advance`, one round per sub-step for all neurons
+   still integrating; the Newton search of a crossing stays scalar, one per spike). Same
+   algorithm and constants as :mod:`lifbook.timing`; the results differ from the reference's by
+   rounding (the polynomials, reciprocals instead of divisions), far inside the tests' 1e-9 ms.
+   The ``SMALL``-block path and :func:`step_kernel` keep the scalar fix-up.
 
 Coefficients: ``P``/``Pn`` of the grid method as in :mod:`.layout`, and ``Q`` with a row per
 name of :data:`lifbook.timing.FIXUP_FIELDS` (``(4, 1)`` or ``(4, N)``, float64); ``D`` holds
