@@ -380,3 +380,26 @@ def test_vectorised_exp_and_log_of_the_kernels():
     y = np.concatenate([np.geomspace(1e-300, 1e300, 20001), np.linspace(0.5, 2.0, 2001), [1.0]])
     err = np.abs(log_(y) - np.log(y)) / np.maximum(np.abs(np.log(y)), 1.0)
     assert np.max(err) < 1e-15 and log_(np.array([1.0]))[0] == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_vectorised_fixup_meets_the_accuracy_targets():
+    # each current on 8 neurons: blocks larger than kernels.SMALL, so the numba engine takes the gathered
+    # (vectorised) fix-up, not the scalar one of the few-neuron path used by the tests above
+    p = ELIFParams(**ELIF_WORKLOAD)
+    _, rec = _run_constant(ELIFPopulation, np.repeat(ELIF_CURRENTS, 8), 1000.0, "numba", **ELIF_WORKLOAD)
+    for j, I in enumerate(ELIF_CURRENTS):
+        want = reference.spike_times(p, I, 1000.0)
+        for k in range(8 * j, 8 * j + 8):
+            got = rec.spike_times(k)
+            assert got.size == want.size, (I, got.size, want.size)
+            assert abs(got[0] - want[0]) < 0.01 and abs(got[-1] - want[-1]) < 0.05, (I, got[0] - want[0])
+    q = CLIFParams()
+    currents = [2.05, 2.5, 5.0, 12.0, 40.0, 1.5]
+    _, rec = _run_constant(CLIFPopulation, np.repeat(currents, 4), 1000.0, "numba")
+    for j, I in enumerate(currents):
+        want = theory.lif_spike_times(I, 1000.0, params=q)
+        for k in range(4 * j, 4 * j + 4):
+            got = rec.spike_times(k)
+            assert got.size == want.size and (not want.size or np.max(np.abs(got - want)) < 1e-9)
