@@ -512,8 +512,8 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                                 if st == 2:
                                     xj = f8(x_t[j])
                                     s += _newton_crossing(W[_OS, a], xj, xj, W[_OH, a], u_end, Q[_TAU_M, jq],
-                                                             f8(c.u_rest), f8(c.u_th), Q[_R, jq], 0.0,
-                                                             f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap), True)
+                                                          f8(c.u_rest), f8(c.u_th), Q[_R, jq], 0.0,
+                                                          f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap), True)
                             else:
                                 crossed = u_end >= f8(c.u_th)
                                 s = W[_OT, a]
