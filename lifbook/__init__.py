@@ -24,9 +24,10 @@ __all__ = [
     "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning",
     "print_default_parameters", "getting_started",
     "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale",
+    "network",
 ]
 
-_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale"}
+_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale", "network"}
 
 
 def __getattr__(name):
