@@ -105,3 +105,55 @@ def shot_noise(rate: float, weight: float, *, n_sources: int = 1, tau_syn: float
         return {"mean_u": lam * w * tau_m, "var_u": lam * w * w * tau_m / 2.0, "mean_g": None, "var_g": None}
     return {"mean_u": lam * w * tau_syn, "var_u": lam * w * w * tau_syn ** 2 / (2.0 * (tau_syn + tau_m)),
             "mean_g": lam * w * tau_syn, "var_g": lam * w * w * tau_syn / 2.0}
+
+
+def _erfcx(z: float) -> float:
+    """Scaled complementary error function ``exp(z^2) erfc(z)`` for a float, without overflow for z >= 0."""
+    if z < 0.0:
+        return 2.0 * math.exp(z * z) - _erfcx(-z)
+    if z < 25.0:
+        return math.exp(z * z) * math.erfc(z)
+    r = 1.0 / (z * z)  # asymptotic series, relative error below 1e-9 for z >= 25
+    return (1.0 - 0.5 * r + 0.75 * r * r - 1.875 * r ** 3) / (z * math.sqrt(math.pi))
+
+
+_erfcx_v = np.vectorize(_erfcx, otypes=[np.float64])
+
+
+def _cv_inner(x: float) -> float:
+    """``exp(x^2) int_{-inf}^{x} exp(y^2) (1 + erf y)^2 dy`` as ``int_0^inf erfcx(s - x)^2 exp(2 x s - s^2) ds``
+    (``y = x - s``; finite for every ``x <= 10``, falling like ``1 / (2 pi |x|^3)`` for ``x -> -inf``)."""
+    from ..theory import _integrate
+
+    top = max(x, 0.0) + 10.0
+    return _integrate(lambda s: _erfcx_v(s - x) ** 2 * np.exp(2.0 * x * s - s * s), 0.0, top, rtol=1e-10)
+
+
+def isi_cv_diffusion(mu: float, sigma: float, *, tau_m: float = 20.0, theta: float = 20.0, V_r: float = 10.0,
+                     t_ref: float = 2.0, u_rest: float = 0.0) -> float:
+    """Coefficient of variation of the interspike intervals of a LIF neuron under white noise.
+
+    Input as in :func:`siegert_rate` (mean ``mu``, noise ``sigma``, mV). From the second moment
+    of the first-passage time (Brunel 2000, Appendix A.1; Tuckwell 1988)::
+
+        CV^2 = 2 pi (nu tau_m)^2 int_{y_r}^{y_th} exp(x^2) dx int_{-inf}^{x} exp(y^2) (1 + erf y)^2 dy
+
+    with ``nu`` the rate of :func:`siegert_rate` (refractory period included). Nested adaptive
+    Gauss-Kronrod quadrature with the inner integral rewritten free of overflow. For ``y_th > 6``
+    (rates below 1e-13 Hz for ``tau_m = 20`` ms) the output is a Poisson process: the CV is 1
+    within 1e-8 (1 + 1.6e-8 at ``y_th = 5``) and 1.0 is returned.
+    This is the CV for Poisson (white-noise) input; in a recurrent network whose neurons fire
+    more regularly than Poisson, the input is less variable and the CV lower.
+    """
+    from ..theory import _integrate
+
+    mu = _real(mu, "mu", "mV")
+    sigma = _real(sigma, "sigma", "mV", 0.0, strict=True)
+    y_th = (theta - u_rest - mu) / sigma
+    y_r = (V_r - u_rest - mu) / sigma
+    if y_th > 6.0:
+        return 1.0
+    nu = siegert_rate(mu, sigma, tau_m=tau_m, theta=theta, V_r=V_r, t_ref=t_ref, u_rest=u_rest) * 1e-3  # 1/ms
+    inner = np.vectorize(_cv_inner, otypes=[np.float64])
+    outer = _integrate(inner, y_r, y_th, rtol=1e-9)
+    return math.sqrt(2.0 * math.pi * (nu * tau_m) ** 2 * outer)
