@@ -111,6 +111,19 @@ def test_runs_in_pieces_equal_one_run(engine):
     assert len(whole.ids) > 100
 
 
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_spike_output_grows(engine, monkeypatch):
+    from lifbook.network import core
+
+    full = _mixed_network(engine=engine).run(40.0)
+    monkeypatch.setattr(core, "SPIKE_CAP_MIN", 1)
+    monkeypatch.setattr(core, "SPIKE_CAP_MAX", 1)
+    small = _mixed_network(engine=engine).run(40.0)  # starts with room for one step's spikes only
+    np.testing.assert_array_equal(small.ids, full.ids)
+    np.testing.assert_array_equal(small.steps, full.steps)
+    assert len(full.ids) > 4 * 85
+
+
 def test_numpy_reference_and_numba_agree_bitwise():
     a = _mixed_network(seed=4, engine="numpy")
     b = _mixed_network(seed=4, engine="numba")
@@ -127,6 +140,20 @@ def test_numpy_reference_and_numba_agree_bitwise():
     c.run(30.0)
     rc = c.run(50.0, engine="numpy")
     np.testing.assert_array_equal(rc.ids, ra.ids[ra.steps >= 300])
+
+
+def test_thread_count_does_not_change_results():
+    import numba
+
+    recs = []
+    for threads in sorted({1, 2, 3, numba.config.NUMBA_NUM_THREADS}):
+        net = network.brunel(scale=0.05, seed=5, threads=threads, engine="numba")
+        recs.append(net.run(25.0, record=("spikes", "v"), v_neurons=np.arange(0, 625, 7)))
+    for r in recs[1:]:
+        np.testing.assert_array_equal(r.ids, recs[0].ids)
+        np.testing.assert_array_equal(r.steps, recs[0].steps)
+        np.testing.assert_array_equal(r.v, recs[0].v)
+    assert len(recs[0].ids) > 100
 
 
 def test_seed_fixes_everything_and_changes_everything():

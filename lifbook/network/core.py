@@ -15,6 +15,10 @@ from . import _rng
 __all__ = ["Population", "Projection", "PoissonDrive", "Network", "NetworkRecord", "ENGINES"]
 
 ENGINES = ("auto", "numba", "numpy")
+#: Neurons per chunk of the threaded neuron update (chunks never straddle two populations).
+CHUNK = 1024
+#: Initial size of the spike output of one run (events), grown by doubling when a run needs more.
+SPIKE_CAP_MIN, SPIKE_CAP_MAX = 1 << 16, 1 << 22
 
 
 # -- validation helpers -----------------------------------------------------------------------
@@ -146,7 +150,8 @@ class Projection:
     * ``p``: each pair (pre, post) independently with probability ``p`` (Bernoulli);
     * ``indegree``: each target neuron receives exactly ``indegree`` synapses from distinct
       sources drawn uniformly (Brunel's fixed in-degree ``C``);
-    * ``pre``, ``post``: explicit index arrays (one synapse per pair, multapses allowed).
+    * ``pre``, ``post``: explicit index arrays (one synapse per pair, multapses allowed; stored
+      sorted by source, then target).
 
     With ``autapses=False`` a population projecting onto itself has no synapse from a neuron to
     itself. Random connectivity is drawn from the network's seed (the projection's own stream).
@@ -261,7 +266,7 @@ class Projection:
             counts = np.bincount(pre, minlength=n_pre)
             del pre_parts, post_all
         else:
-            order = np.argsort(self.pre, kind="stable")
+            order = np.lexsort((self.post, self.pre))  # rows by source, each sorted by target
             post = self.post[order]
             counts = np.bincount(self.pre, minlength=n_pre)
         indptr = np.zeros(n_pre + 1, dtype=np.int64)
@@ -419,6 +424,10 @@ class Network:
     potentials and the Poisson drives. ``engine``: ``"numba"`` (the fused CPU loop),
     ``"numpy"`` (the reference, one vectorised NumPy step at a time) or ``"auto"`` (numba
     when it is installed). Both give the same spikes and bitwise the same potentials.
+    ``threads``: threads of the numba engine (default 1). More threads split every step into two
+    parallel regions (neuron update by chunks of neurons, spike propagation by ranges of target
+    columns), with a synchronisation after each: worth it on idle cores for large networks, and
+    much slower on a machine whose cores are busy with other work. The results do not depend on it.
 
     One step from ``t`` to ``t + dt``, for every neuron (see :class:`Population` for the model):
 
@@ -441,7 +450,8 @@ class Network:
     ``run(a + b)`` spike for spike.
     """
 
-    def __init__(self, populations, projections=(), drives=(), *, seed: int = 0, engine: str = "auto"):
+    def __init__(self, populations, projections=(), drives=(), *, seed: int = 0, engine: str = "auto",
+                 threads: int | None = None):
         t0 = time.perf_counter()
         pops = list(populations) if not isinstance(populations, Population) else [populations]
         if not pops or not all(isinstance(p, Population) for p in pops):
@@ -475,6 +485,7 @@ class Network:
             raise ImportError("engine: 'numba' needs numba (pip install 'lifbook[fast]')")
         self.engine = "numba" if self._kernel is not None else "numpy"
         self.seed = _int(seed, "seed", 0)
+        self.threads = 1 if threads is None else _int(threads, "threads", 1)
         self.populations = pops
         self.meta: dict = {}
         self._build(pops)
@@ -597,6 +608,12 @@ class Network:
         self.ring = np.zeros((L, self.n_cols))
         self.k = 0
         self._spk = np.zeros(N, dtype=np.int32)
+        self._spk_tmp = np.zeros(N, dtype=np.int32)
+        lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
+        self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
+        self._chunk_lo = np.concatenate(lo).astype(np.int64)
+        self._chunk_hi = np.minimum(self._chunk_lo + CHUNK, self.pop_start[1:][self._chunk_pop])
+        self._chunk_cnt = np.zeros(self._chunk_lo.size, dtype=np.int64)
         self._pop_lo = np.zeros(n_pop, dtype=np.int64)
         self._pop_hi = np.zeros(n_pop, dtype=np.int64)
 
@@ -664,13 +681,35 @@ class Network:
             sel = np.zeros(0, dtype=np.int64)
         v_out = np.empty((steps if sel.size else 0, sel.size))
         rec_spikes = "spikes" in rec
-        cap = max(1 << 16, self.n, min(self.n * steps, 1 << 22)) if rec_spikes else 0
+        cap = max(SPIKE_CAP_MIN, self.n, min(self.n * steps, SPIKE_CAP_MAX)) if rec_spikes else 0
         out_step = np.empty(cap, dtype=np.int64)
         out_id = np.empty(cap, dtype=np.int32)
         n_out = 0
         k_rec0 = self.k
         k_end = self.k + steps
+        if eng == "numba":
+            import numba
+
+            nt = max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS))
+            threads_before = numba.get_num_threads()
+            numba.set_num_threads(nt)
+            col_parts = (np.arange(nt + 1, dtype=np.int64) * self.n_cols) // nt
         t0 = time.perf_counter()
+        try:
+            out_step, out_id, n_out = self._loop(eng, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out,
+                                                 k_rec0, col_parts if eng == "numba" else None)
+        finally:
+            if eng == "numba":
+                numba.set_num_threads(threads_before)
+        wall = time.perf_counter() - t0
+        return NetworkRecord(
+            dt=self.dt, t_start=k_rec0 * self.dt, n_steps=steps,
+            populations={p.name: (int(s), p.n) for p, s in zip(self.populations, self.pop_start[:-1])},
+            steps=out_step[:n_out].copy(), ids=out_id[:n_out].copy(),
+            v_ids=sel if sel.size else None, v=v_out if sel.size else None, wall_s=wall,
+            meta={"engine": eng, "seed": self.seed, "threads": self.threads if eng == "numba" else 1})
+
+    def _loop(self, eng, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0, col_parts):
         while self.k < k_end:
             if eng == "numba":
                 k, n_out = self._kernel(
@@ -679,7 +718,8 @@ class Network:
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self.drv_m,
                     self.drv_lamc, self.drv_e, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
-                    self._spk, self._pop_lo, self._pop_hi, rec_spikes, out_step, out_id, n_out, sel, v_out,
+                    self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
+                    self._chunk_cnt, self._spk_tmp, col_parts, rec_spikes, out_step, out_id, n_out, sel, v_out,
                     k_rec0)
             else:
                 from ._reference import run_steps
@@ -688,10 +728,4 @@ class Network:
             if self.k < k_end:  # the spike output is full: grow it
                 out_step = np.concatenate([out_step, np.empty_like(out_step)])
                 out_id = np.concatenate([out_id, np.empty_like(out_id)])
-        wall = time.perf_counter() - t0
-        return NetworkRecord(
-            dt=self.dt, t_start=k_rec0 * self.dt, n_steps=steps,
-            populations={p.name: (int(s), p.n) for p, s in zip(self.populations, self.pop_start[:-1])},
-            steps=out_step[:n_out].copy(), ids=out_id[:n_out].copy(),
-            v_ids=sel if sel.size else None, v=v_out if sel.size else None, wall_s=wall,
-            meta={"engine": eng, "seed": self.seed})
+        return out_step, out_id, n_out

@@ -7,7 +7,8 @@ from .core import Network, PoissonDrive, Population, Projection, _int, _real
 __all__ = ["cuba", "brunel", "brunel_nu_thr"]
 
 
-def cuba(seed: int = 0, *, n: int = 4000, p: float = 0.02, dt: float = 0.1, engine: str = "auto") -> Network:
+def cuba(seed: int = 0, *, n: int = 4000, p: float = 0.02, dt: float = 0.1, engine: str = "auto",
+         threads: int | None = None) -> Network:
     """Benchmark 2 of Brette et al. (2007), as in Brian2's ``examples/CUBA.py``.
 
     ``n`` neurons (80% excitatory, population ``"E"`` first, then ``"I"``), each pair connected
@@ -30,7 +31,7 @@ def cuba(seed: int = 0, *, n: int = 4000, p: float = 0.02, dt: float = 0.1, engi
     I = Population("I", n - n_e, params, ports=ports, v_init=v0)
     prj = [Projection(src, tgt, port=port, weight=w, p=p)
            for src, port, w in ((E, "exc", 60 * 0.27 / 10), (I, "inh", -20 * 4.5 / 10)) for tgt in (E, I)]
-    return Network([E, I], prj, seed=seed, engine=engine)
+    return Network([E, I], prj, seed=seed, engine=engine, threads=threads)
 
 
 def brunel_nu_thr(J: float = 0.1, C_E: int = 1000, theta: float = 20.0, tau_m: float = 20.0) -> float:
@@ -42,7 +43,8 @@ def brunel_nu_thr(J: float = 0.1, C_E: int = 1000, theta: float = 20.0, tau_m: f
 def brunel(g: float = 5.0, nu_ext_ratio: float = 2.0, *, N_E: int = 10000, N_I: int | None = None,
            epsilon: float = 0.1, C_E: int | None = None, C_I: int | None = None, J: float = 0.1,
            D: float = 1.5, tau_m: float = 20.0, theta: float = 20.0, V_r: float = 10.0, t_ref: float = 2.0,
-           dt: float = 0.1, scale: float = 1.0, seed: int = 0, engine: str = "auto") -> Network:
+           dt: float = 0.1, scale: float = 1.0, seed: int = 0, engine: str = "auto",
+           threads: int | None = None) -> Network:
     """Brunel (2000) model A: sparse excitatory-inhibitory network of CLIF neurons with delta synapses.
 
     ``N_E = 10000`` excitatory and ``N_I = N_E / 4`` inhibitory neurons (times ``scale``), each
@@ -58,6 +60,7 @@ def brunel(g: float = 5.0, nu_ext_ratio: float = 2.0, *, N_E: int = 10000, N_I: 
     States (Brunel 2000, Fig. 8): asynchronous irregular (AI) at ``g = 5, nu_ext_ratio = 2``;
     synchronous regular (SR) at ``g = 3, nu_ext_ratio = 2``; synchronous irregular, fast
     oscillation, at ``g = 6, nu_ext_ratio = 4``; slow oscillation at ``g = 4.5, nu_ext_ratio = 0.9``.
+    ``engine``, ``threads``, ``seed``: as :class:`Network`.
     """
     g = _real(g, "g", "relative inhibition", 0.0)
     nu_ext_ratio = _real(nu_ext_ratio, "nu_ext_ratio", "nu_ext / nu_thr", 0.0)
@@ -78,7 +81,7 @@ def brunel(g: float = 5.0, nu_ext_ratio: float = 2.0, *, N_E: int = 10000, N_I: 
            for src, w, C in ((E, J, C_E), (I, -g * J, C_I)) for tgt in (E, I)]
     nu_ext = nu_ext_ratio * brunel_nu_thr(J, C_E, theta, tau_m)
     drives = [PoissonDrive(pop, rate=nu_ext, weight=J, n_sources=C_E) for pop in (E, I)]
-    net = Network([E, I], prj, drives, seed=seed, engine=engine)
+    net = Network([E, I], prj, drives, seed=seed, engine=engine, threads=threads)
     net.meta = {"model": "brunel", "g": g, "nu_ext_ratio": nu_ext_ratio, "nu_ext": nu_ext, "C_E": C_E, "C_I": C_I,
                 "J": J, "D": D, "tau_m": tau_m, "theta": theta, "V_r": V_r, "t_ref": t_ref}
     return net
