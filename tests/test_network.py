@@ -7,6 +7,8 @@ from lifbook.network import Network, PoissonDrive, Population, Projection, theor
 from lifbook.network import _rng
 from lifbook.params import CLIFParams
 
+from _support import requires_cuda, requires_torch
+
 BRUNEL_P = CLIFParams(tau_m=20.0, u_rest=0.0, u_th=20.0, u_reset=10.0, t_ref=2.0, R=1.0, dt=0.1)
 
 
@@ -99,7 +101,7 @@ def test_delta_input_is_lost_while_refractory_and_can_trigger_a_spike():
     assert np.all(rec.v[:, 1][rec.t < 5.0] == 10.0)
 
 
-@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("engine", ["numpy", "numba", pytest.param("torch", marks=requires_torch)])
 def test_runs_in_pieces_equal_one_run(engine):
     whole = _mixed_network(engine=engine).run(60.0, record=("spikes", "v"), v_neurons=np.arange(85))
     net = _mixed_network(engine=engine)
@@ -154,6 +156,31 @@ def test_thread_count_does_not_change_results():
         np.testing.assert_array_equal(r.steps, recs[0].steps)
         np.testing.assert_array_equal(r.v, recs[0].v)
     assert len(recs[0].ids) > 100
+
+
+@requires_torch
+def test_torch_reference_agrees_bitwise_on_the_cpu():
+    a = _mixed_network(seed=4, engine="numpy")
+    b = _mixed_network(seed=4, engine="torch")
+    ra = a.run(60.0, record=("spikes", "v"), v_neurons=np.arange(85))
+    rb = b.run(60.0, record=("spikes", "v"), v_neurons=np.arange(85))
+    np.testing.assert_array_equal(ra.ids, rb.ids)
+    np.testing.assert_array_equal(ra.steps, rb.steps)
+    np.testing.assert_array_equal(ra.v, rb.v)
+    for name in ("v", "ref", "g", "ring"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+@requires_cuda
+@pytest.mark.cuda
+def test_torch_reference_on_cuda_agrees_with_numba():
+    a = _mixed_network(seed=4, engine="numba")
+    b = _mixed_network(seed=4, engine="torch", device="cuda")
+    ra = a.run(60.0, record=("spikes", "v"), v_neurons=np.arange(85))
+    rb = b.run(60.0, record=("spikes", "v"), v_neurons=np.arange(85))
+    # atomic additions on the GPU change the order of the sums: potentials agree to rounding
+    np.testing.assert_allclose(ra.v, rb.v, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(ra.ids, rb.ids)
 
 
 def test_seed_fixes_everything_and_changes_everything():
@@ -374,6 +401,8 @@ def test_bad_input_errors_name_the_parameter():
         Network([A], [Projection(B, B, weight=1.0, p=0.5)])
     with pytest.raises(ValueError, match="engine"):
         Network([A], engine="gpu")
+    with pytest.raises(ValueError, match="device"):
+        Network([A], engine="numba", device="cuda")
     net = Network([A])
     with pytest.raises(ValueError, match="duration"):
         net.run(1.05)

@@ -38,7 +38,7 @@ def _jit(fn, parallel=False):
 
 @numba.njit(inline="always")
 def _neuron(j, m, k, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_key, drv_m, drv_lamc, drv_e, drv_w, ring):
+            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_key, drv_m, drv_lamc, drv_cdf, drv_w, ring):
     """One step of neuron ``j`` (index ``m`` in its population); True if it spikes."""
     active = ref[j] == 0
     if active:
@@ -64,12 +64,8 @@ def _neuron(j, m, k, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v,
                 h = _mix(h2 + np.uint64(s) * _G)
                 u = np.float64(h >> _S11) * _INV53
                 cnt = 0
-                pr = drv_e[d]
-                cdf = pr
-                while u > cdf and cnt < _MAX_TERMS:
+                while cnt < _MAX_TERMS and u > drv_cdf[d, cnt]:
                     cnt += 1
-                    pr = pr * lam_c / np.float64(cnt)
-                    cdf = cdf + pr
                 total += cnt
             inc = inc + drv_w[d] * np.float64(total)
         if port_delta[q]:
@@ -95,7 +91,7 @@ def run_steps(k0, k1,
               # populations and ports
               pop_start, pop_port_ptr, port_off, port_delta, port_a, c_col, g, port_drive_ptr,
               # drives (sorted by port)
-              drv_key, drv_m, drv_lamc, drv_e, drv_w,
+              drv_key, drv_m, drv_lamc, drv_cdf, drv_w,
               # projections
               prj_src, prj_delay, prj_indptr_off, prj_w_off, prj_w_scalar, indptr, indices, weights,
               # ring buffer and scratch
@@ -140,7 +136,7 @@ def run_steps(k0, k1,
             for j in range(clo, chunk_hi[c]):
                 if _neuron(j, j - cstart, k, slot, cq0, cq1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
                            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_key, drv_m, drv_lamc,
-                           drv_e, drv_w, ring):
+                           drv_cdf, drv_w, ring):
                     spk_tmp[clo + cnt] = j
                     cnt += 1
             chunk_cnt[c] = cnt

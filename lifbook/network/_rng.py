@@ -8,7 +8,9 @@ into calls, on the order in which neurons are visited or on the number of thread
 
 A Poisson count with mean ``lam`` is drawn as the sum of ``m = ceil(lam / LAM_CHUNK)``
 independent counts of mean ``lam / m`` (sub-draws ``s = 0 .. m-1`` hash ``(key_d, k, m, s)``),
-so that inversion stays short and ``exp(-lam / m)`` never underflows.
+so that inversion stays short and ``exp(-lam / m)`` never underflows. Inversion: the count is
+the smallest ``c`` with ``u <= F(c)``, ``F`` the cumulative distribution tabulated once per drive
+(:func:`cdf_table`), at most :data:`MAX_TERMS`.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import math
 import numpy as np
 
 __all__ = ["MIX1", "MIX2", "GOLDEN", "LAM_CHUNK", "MAX_TERMS", "mix", "drive_key", "poisson_counts",
-           "chunking"]
+           "chunking", "cdf_table"]
 
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
@@ -50,28 +52,32 @@ def chunking(lam: float) -> tuple[int, float, float]:
     return m, lam_c, math.exp(-lam_c)
 
 
+def cdf_table(lam_c: float) -> np.ndarray:
+    """``F(c) = P(count <= c)`` for ``c = 0 .. MAX_TERMS`` of a Poisson count of mean ``lam_c`` (float64),
+    by the recurrence ``p_c = p_{c-1} lam_c / c`` from ``p_0 = exp(-lam_c)``."""
+    out = np.empty(MAX_TERMS + 1)
+    p = math.exp(-lam_c)
+    cdf = p
+    out[0] = cdf
+    for c in range(1, MAX_TERMS + 1):
+        p = p * lam_c / c
+        cdf = cdf + p
+        out[c] = cdf
+    return out
+
+
 def poisson_counts(key: int, k: int, n: int, lam: float) -> np.ndarray:
     """Counts (int64, shape ``(n,)``) of a drive with mean ``lam`` per neuron in step ``k`` (NumPy)."""
-    m_sub, lam_c, e = chunking(lam)
+    m_sub, lam_c, _ = chunking(lam)
     total = np.zeros(n, dtype=np.int64)
     if lam <= 0.0:
         return total
+    table = cdf_table(lam_c)
     # uint64 arithmetic wraps modulo 2**64 on arrays (NumPy warns only for scalars).
     h1 = mix(np.full(n, key, dtype=np.uint64) + np.full(n, k + 1, dtype=np.uint64) * GOLDEN)
     h2 = mix(h1 + (np.arange(n, dtype=np.uint64) + np.uint64(1)) * GOLDEN)
     for s in range(m_sub):
         h = mix(h2 + np.full(n, s, dtype=np.uint64) * GOLDEN)
         u = (h >> _S11).astype(np.float64) * _INV53
-        count = np.zeros(n, dtype=np.int64)
-        p = np.full(n, e)
-        cdf = p.copy()
-        todo = u > cdf
-        terms = 0
-        while terms < MAX_TERMS and todo.any():
-            terms += 1
-            count = np.where(todo, count + 1, count)
-            p = np.where(todo, p * lam_c / np.maximum(count, 1).astype(np.float64), p)
-            cdf = np.where(todo, cdf + p, cdf)
-            todo = u > cdf
-        total += count
+        total += np.minimum(np.searchsorted(table, u, side="left"), MAX_TERMS)
     return total

@@ -14,7 +14,7 @@ from . import _rng
 
 __all__ = ["Population", "Projection", "PoissonDrive", "Network", "NetworkRecord", "ENGINES"]
 
-ENGINES = ("auto", "numba", "numpy")
+ENGINES = ("auto", "numba", "numpy", "torch")
 #: Neurons per chunk of the threaded neuron update (chunks never straddle two populations).
 CHUNK = 1024
 #: Initial size of the spike output of one run (events), grown by doubling when a run needs more.
@@ -422,8 +422,11 @@ class Network:
 
     ``seed`` fixes everything random: the connectivity, ``("uniform", lo, hi)`` initial
     potentials and the Poisson drives. ``engine``: ``"numba"`` (the fused CPU loop),
-    ``"numpy"`` (the reference, one vectorised NumPy step at a time) or ``"auto"`` (numba
-    when it is installed). Both give the same spikes and bitwise the same potentials.
+    ``"numpy"`` (the reference, one vectorised NumPy step at a time), ``"torch"`` (the same
+    reference step in torch, on ``device``, default ``"cpu"``) or ``"auto"`` (numba when it is
+    installed, else NumPy). On the CPU all give the same spikes and bitwise the same potentials
+    (on CUDA see :mod:`lifbook.network._reference`). The state lives in NumPy arrays between runs
+    (``v``, ``ref``, ``g``, ``ring``); a CUDA run copies it to the device and back.
     ``threads``: threads of the numba engine (default 1). More threads split every step into two
     parallel regions (neuron update by chunks of neurons, spike propagation by ranges of target
     columns), with a synchronisation after each: worth it on idle cores for large networks, and
@@ -451,7 +454,7 @@ class Network:
     """
 
     def __init__(self, populations, projections=(), drives=(), *, seed: int = 0, engine: str = "auto",
-                 threads: int | None = None):
+                 threads: int | None = None, device=None):
         t0 = time.perf_counter()
         pops = list(populations) if not isinstance(populations, Population) else [populations]
         if not pops or not all(isinstance(p, Population) for p in pops):
@@ -480,10 +483,20 @@ class Network:
                 raise ValueError(f"drives: {d!r} targets {d.target.name!r}, which is not in the network")
         if engine not in ENGINES:
             raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
+        if device is not None and engine != "torch":
+            raise ValueError(f"device: only the torch engine takes a device, got engine={engine!r}")
+        self.device = device
         self._kernel = _numba_kernel() if engine in ("auto", "numba") else None
         if engine == "numba" and self._kernel is None:
             raise ImportError("engine: 'numba' needs numba (pip install 'lifbook[fast]')")
-        self.engine = "numba" if self._kernel is not None else "numpy"
+        if engine == "torch":
+            try:
+                import torch  # noqa: F401
+            except ImportError:
+                raise ImportError("engine: 'torch' needs PyTorch (pip install 'lifbook[torch]')") from None
+            self.engine = "torch"
+        else:
+            self.engine = "numba" if self._kernel is not None else "numpy"
         self.seed = _int(seed, "seed", 0)
         self.threads = 1 if threads is None else _int(threads, "threads", 1)
         self.populations = pops
@@ -541,19 +554,19 @@ class Network:
         self.port_drive_ptr = np.zeros(len(self.port_key) + 1, dtype=np.int64)
         np.cumsum(np.bincount(np.array(d_port, dtype=np.int64), minlength=len(self.port_key))
                   if self.drives else np.zeros(len(self.port_key), dtype=np.int64), out=self.port_drive_ptr[1:])
-        keys, ms, lamc, es, ws = [], [], [], [], []
+        keys, ms, lamc, ws = [], [], [], []
         for i in order:
             d = self.drives[i]
-            m, lc, e = _rng.chunking(d.mean_per_step)
+            m, lc, _ = _rng.chunking(d.mean_per_step)
             keys.append(_rng.drive_key(self.seed, i))
             ms.append(m)
             lamc.append(lc)
-            es.append(e)
             ws.append(d.weight)
         self.drv_key = np.array(keys, dtype=np.uint64)
         self.drv_m = np.array(ms, dtype=np.int64)
         self.drv_lamc = np.array(lamc, dtype=np.float64)
-        self.drv_e = np.array(es, dtype=np.float64)
+        self.drv_cdf = (np.array([_rng.cdf_table(lc) for lc in lamc]) if lamc
+                        else np.zeros((0, _rng.MAX_TERMS + 1)))
         self.drv_w = np.array(ws, dtype=np.float64)
         # projections: concatenated CSR, target indices stored as port columns (int32)
         R = len(self.projections)
@@ -664,8 +677,8 @@ class Network:
         if bad:
             raise ValueError(f"record: unknown name(s) {bad}; choose from ('spikes', 'v')")
         eng = self.engine if engine is None else engine
-        if eng not in ("numba", "numpy"):
-            raise ValueError(f"engine: expected 'numba' or 'numpy' for one run, got {eng!r}")
+        if eng not in ("numba", "numpy", "torch"):
+            raise ValueError(f"engine: expected 'numba', 'numpy' or 'torch' for one run, got {eng!r}")
         if eng == "numba" and self._kernel is None:
             self._kernel = _numba_kernel()
             if self._kernel is None:
@@ -716,14 +729,15 @@ class Network:
                     self.k, k_end, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self.drv_m,
-                    self.drv_lamc, self.drv_e, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
+                    self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
                     self._chunk_cnt, self._spk_tmp, col_parts, rec_spikes, out_step, out_id, n_out, sel, v_out,
                     k_rec0)
             else:
-                from ._reference import run_steps
-                k, n_out = run_steps(self, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0)
+                from ._reference import make_ops, run_steps
+                ops = make_ops(eng, self.device)
+                k, n_out = run_steps(self, ops, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0)
             self.k = int(k)
             if self.k < k_end:  # the spike output is full: grow it
                 out_step = np.concatenate([out_step, np.empty_like(out_step)])
