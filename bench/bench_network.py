@@ -7,7 +7,8 @@
 
 For each model: the time to build the network (connectivity drawn), the wall time of simulating
 1 s of biological time with a warm kernel (numba's compiled kernel loaded from its cache and run
-once for one step before timing), spikes recorded; the connectivity's bytes per synapse (CSR:
+once for one step before timing), spikes recorded, and the CPU time of the process over that
+run (the wall time a single thread would take on an otherwise idle core); the connectivity's bytes per synapse (CSR:
 int32 target column per synapse, int64 row pointers, weights per projection) and the process's
 peak resident memory; the mean rate and ISI CV, and for Brunel the mean-field (Siegert) rate.
 """
@@ -41,14 +42,16 @@ def measure(name: str, make, duration: float, t_min: float, theory_rate=None) ->
     net = make()
     build = time.perf_counter() - t0
     net.run(net.dt)  # loads (or compiles) the kernel: not part of the timing
+    c0 = time.process_time()
     rec = net.run(duration)
+    cpu = time.process_time() - c0
     t, i = rec.spike_events()
     keep = t > rec.t_start + t_min
     cv = float(np.nanmean(analysis.isi_cv(t[keep], i[keep], net.n)))
     mem = net.memory()
     out = {
         "model": name, "neurons": net.n, "synapses": net.n_synapses, "build_s": build, "sim_ms": duration,
-        "wall_s": rec.wall_s, "rate_hz": rec.mean_rate(t_min=t_min), "cv": cv, "spikes": int(len(rec.ids)),
+        "wall_s": rec.wall_s, "cpu_s": cpu, "rate_hz": rec.mean_rate(t_min=t_min), "cv": cv, "spikes": int(len(rec.ids)),
         "bytes_per_synapse": mem["bytes_per_synapse"], "connectivity_mb": mem["connectivity_bytes"] / 2**20,
         "threads": net.threads, "engine": net.engine,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -84,12 +87,13 @@ def main(argv=None) -> int:
             f"{platform.python_version()}, NumPy {np.__version__}; numba engine, {args.threads} thread(s); "
             f"load average before the run {os.getloadavg()[0]:.1f}.")
     lines = [head, "",
-             "| model | neurons | synapses | build (s) | 1 s simulated: wall (s) | rate (Hz) | mean field (Hz) "
-             "| ISI CV | bytes/synapse | connectivity (MiB) | peak RSS (MiB) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| model | neurons | synapses | build (s) | 1 s simulated: wall (s) | CPU (s) | rate (Hz) "
+             "| mean field (Hz) | ISI CV | bytes/synapse | connectivity (MiB) | peak RSS (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         mfr = f"{r['mean_field_hz']:.2f}" if "mean_field_hz" in r else "-"
         lines.append(f"| {r['model']} | {r['neurons']} | {r['synapses']:,} | {r['build_s']:.2f} | {r['wall_s']:.2f} "
+                     f"| {r['cpu_s']:.2f} "
                      f"| {r['rate_hz']:.2f} | {mfr} | {r['cv']:.3f} | {r['bytes_per_synapse']:.3f} "
                      f"| {r['connectivity_mb']:.1f} | {r['peak_rss_mb']:.0f} |")
     text = "\n".join(lines)

@@ -37,8 +37,8 @@ def _jit(fn, parallel=False):
 
 
 @numba.njit(inline="always")
-def _neuron(j, m, k, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_key, drv_m, drv_lamc, drv_cdf, drv_w, ring):
+def _neuron(j, m, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
+            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w, ring):
     """One step of neuron ``j`` (index ``m`` in its population); True if it spikes."""
     active = ref[j] == 0
     if active:
@@ -57,11 +57,12 @@ def _neuron(j, m, k, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v,
             lam_c = drv_lamc[d]
             if lam_c <= 0.0:
                 continue
-            h1 = _mix(drv_key[d] + np.uint64(k + 1) * _G)
-            h2 = _mix(h1 + (np.uint64(m) + _ONE) * _G)
+            h0 = _mix(drv_h[d] + (np.uint64(m) + _ONE) * _G)
             total = 0
             for s in range(drv_m[d]):
-                h = _mix(h2 + np.uint64(s) * _G)
+                h = h0
+                if s > 0:
+                    h = _mix(h0 + np.uint64(s) * _G)
                 u = np.float64(h >> _S11) * _INV53
                 cnt = 0
                 while cnt < _MAX_TERMS and u > drv_cdf[d, cnt]:
@@ -91,7 +92,7 @@ def run_steps(k0, k1,
               # populations and ports
               pop_start, pop_port_ptr, port_off, port_delta, port_a, c_col, g, port_drive_ptr,
               # drives (sorted by port)
-              drv_key, drv_m, drv_lamc, drv_cdf, drv_w,
+              drv_key, drv_h, drv_m, drv_lamc, drv_cdf, drv_w,
               # projections
               prj_src, prj_delay, prj_indptr_off, prj_w_off, prj_w_scalar, indptr, indices, weights,
               # ring buffer and scratch
@@ -126,6 +127,8 @@ def run_steps(k0, k1,
         if rec_spikes and n_out + n_total > cap:
             return k, n_out
         slot = (k + 1) % L
+        for d in range(drv_key.shape[0]):
+            drv_h[d] = _mix(drv_key[d] + np.uint64(k + 1) * _G)
         for c in numba.prange(n_chunks):
             pc = chunk_pop[c]
             cstart = pop_start[pc]
@@ -134,8 +137,8 @@ def run_steps(k0, k1,
             clo = chunk_lo[c]
             cnt = 0
             for j in range(clo, chunk_hi[c]):
-                if _neuron(j, j - cstart, k, slot, cq0, cq1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-                           port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_key, drv_m, drv_lamc,
+                if _neuron(j, j - cstart, slot, cq0, cq1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
+                           port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc,
                            drv_cdf, drv_w, ring):
                     spk_tmp[clo + cnt] = j
                     cnt += 1

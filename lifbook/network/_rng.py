@@ -1,16 +1,20 @@
 """Counter-based random numbers for Poisson drives: the same draws in NumPy and in numba.
 
 The count of drive ``d`` for neuron ``m`` (index within the target population) in step ``k``
-(the network's global step counter) is a pure function of ``(key_d, k, m)``: a hash of the
-three (splitmix64's finaliser applied three times) gives a uniform number in [0, 1), and
-inversion of the Poisson distribution gives the count. Nothing depends on how the run is cut
-into calls, on the order in which neurons are visited or on the number of threads.
+(the network's global step counter) is a pure function of ``(key_d, k, m)``, drawn like
+splitmix64 (Steele, Lea & Flood 2014): a per-step seed ``h_k = mix(key_d + (k + 1) G)`` and
+for neuron ``m`` the value ``mix(h_k + (m + 1) G)`` of the splitmix64 sequence seeded with
+``h_k`` (``G`` the golden-ratio increment, ``mix`` splitmix64's finaliser); its top 53 bits
+give a uniform number in [0, 1), and inversion of the Poisson distribution gives the count.
+Nothing depends on how the run is cut into calls, on the order in which neurons are visited
+or on the number of threads.
 
 A Poisson count with mean ``lam`` is drawn as the sum of ``m = ceil(lam / LAM_CHUNK)``
-independent counts of mean ``lam / m`` (sub-draws ``s = 0 .. m-1`` hash ``(key_d, k, m, s)``),
-so that inversion stays short and ``exp(-lam / m)`` never underflows. Inversion: the count is
-the smallest ``c`` with ``u <= F(c)``, ``F`` the cumulative distribution tabulated once per drive
-(:func:`cdf_table`), at most :data:`MAX_TERMS`.
+independent counts of mean ``lam / m``, so that inversion stays short and ``exp(-lam / m)``
+never underflows; sub-draw ``s >= 1`` uses ``mix(h + s G)`` with ``h`` the neuron's value above
+(sub-draw 0 uses ``h`` itself). Inversion: the count is the smallest ``c`` with ``u <= F(c)``,
+``F`` the cumulative distribution tabulated once per drive (:func:`cdf_table`), at most
+:data:`MAX_TERMS`.
 """
 from __future__ import annotations
 
@@ -74,10 +78,10 @@ def poisson_counts(key: int, k: int, n: int, lam: float) -> np.ndarray:
         return total
     table = cdf_table(lam_c)
     # uint64 arithmetic wraps modulo 2**64 on arrays (NumPy warns only for scalars).
-    h1 = mix(np.full(n, key, dtype=np.uint64) + np.full(n, k + 1, dtype=np.uint64) * GOLDEN)
-    h2 = mix(h1 + (np.arange(n, dtype=np.uint64) + np.uint64(1)) * GOLDEN)
+    h_k = mix(np.array([key], dtype=np.uint64) + np.array([k + 1], dtype=np.uint64) * GOLDEN)
+    h0 = mix(h_k + (np.arange(n, dtype=np.uint64) + np.uint64(1)) * GOLDEN)
     for s in range(m_sub):
-        h = mix(h2 + np.full(n, s, dtype=np.uint64) * GOLDEN)
+        h = h0 if s == 0 else mix(h0 + np.full(n, s, dtype=np.uint64) * GOLDEN)
         u = (h >> _S11).astype(np.float64) * _INV53
         total += np.minimum(np.searchsorted(table, u, side="left"), MAX_TERMS)
     return total

@@ -5,7 +5,7 @@ import math
 import numbers
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -563,6 +563,7 @@ class Network:
             lamc.append(lc)
             ws.append(d.weight)
         self.drv_key = np.array(keys, dtype=np.uint64)
+        self._drv_h = np.zeros(len(keys), dtype=np.uint64)
         self.drv_m = np.array(ms, dtype=np.int64)
         self.drv_lamc = np.array(lamc, dtype=np.float64)
         self.drv_cdf = (np.array([_rng.cdf_table(lc) for lc in lamc]) if lamc
@@ -728,7 +729,7 @@ class Network:
                 k, n_out = self._kernel(
                     self.k, k_end, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
-                    self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self.drv_m,
+                    self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self._drv_h, self.drv_m,
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
