@@ -96,6 +96,10 @@ def main(argv=None) -> int:
                      f"| {r['cpu_s']:.2f} "
                      f"| {r['rate_hz']:.2f} | {mfr} | {r['cv']:.3f} | {r['bytes_per_synapse']:.3f} "
                      f"| {r['connectivity_mb']:.1f} | {r['peak_rss_mb']:.0f} |")
+    lines += ["", "Wall time depends on what else the machine runs (the load average above); the CPU time is what "
+              "the process itself used, the wall time of the same run on an otherwise idle core. Bytes per "
+              "synapse count the connectivity only (an int32 target column per synapse, int64 row pointers per "
+              "source and projection, one float64 weight per projection here)."]
     text = "\n".join(lines)
     print(text)
     if args.markdown:
