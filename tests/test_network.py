@@ -57,7 +57,7 @@ def test_cuba_snippet_runs_as_written():
 def test_single_population_matches_clif_population_bitwise():
     """No synapses: the network's neuron step is lifbook's CLIF step (exact propagator, reset, t_ref)."""
     I = np.linspace(1.0, 4.0, 7)
-    params = CLIFParams(t_ref=1.5)
+    params = CLIFParams(t_ref=1.5, tau_m=np.linspace(5.0, 12.0, 7))  # heterogeneous
     pop = CLIFPopulation(n=7, params=params, backend="numpy", engine="reference")
     ref = pop.run(I, steps=800, record=("spikes", "v"))
     for engine in ("numpy", "numba"):
@@ -192,6 +192,26 @@ def test_seed_fixes_everything_and_changes_everything():
     assert not (len(r1.ids) == len(r3.ids) and np.array_equal(r1.ids, r3.ids))
     n1, n3 = _mixed_network(seed=7), _mixed_network(seed=8)
     assert not np.array_equal(n1.indices, n3.indices)
+
+
+def test_record_views():
+    net = _mixed_network(seed=2, engine="numba")
+    rec = net.run(50.0)
+    t, i = rec.spike_events()
+    tb, ib = rec.spike_events("B")
+    assert np.all((ib >= 0) & (ib < 25))
+    np.testing.assert_array_equal(np.sort(ib), np.sort(i[i >= 60] - 60))
+    assert set(rec.spikes) == {"A", "B"} and rec.spikes["B"][0].size == tb.size
+    assert rec.spike_counts().sum() == t.size and rec.spike_counts("A").shape == (60,)
+    np.testing.assert_allclose(rec.rates("B").mean(), rec.mean_rate("B"))
+    tt, r = rec.population_rate("B", bin_ms=5.0)
+    assert tt.size == 10 and tt[-1] == pytest.approx(50.0)
+    # the rate integrates to the spike count: sum(rate * bin) * n = spikes
+    assert np.sum(r) * 5e-3 * 25 == pytest.approx(tb.size)
+    assert np.all(np.diff(t) >= 0) and t.min() >= 0.1 and t.max() <= 50.0 + 1e-9
+    later = net.run(10.0)
+    assert later.t_start == pytest.approx(50.0) and later.t[0] == pytest.approx(50.1)
+    assert later.spike_events()[0].min() > 50.0
 
 
 # -- connectivity ---------------------------------------------------------------------------------
