@@ -204,7 +204,7 @@ def test_record_views():
     assert set(rec.spikes) == {"A", "B"} and rec.spikes["B"][0].size == tb.size
     assert rec.spike_counts().sum() == t.size and rec.spike_counts("A").shape == (60,)
     np.testing.assert_allclose(rec.rates("B").mean(), rec.mean_rate("B"))
-    tt, r = rec.population_rate("B", bin_ms=5.0)
+    tt, r = rec.population_rate(5.0, pop="B")
     assert tt.size == 10 and tt[-1] == pytest.approx(50.0)
     # the rate integrates to the spike count: sum(rate * bin) * n = spikes
     assert np.sum(r) * 5e-3 * 25 == pytest.approx(tb.size)
@@ -212,6 +212,23 @@ def test_record_views():
     later = net.run(10.0)
     assert later.t_start == pytest.approx(50.0) and later.t[0] == pytest.approx(50.1)
     assert later.spike_events()[0].min() > 50.0
+
+
+def test_plots_take_a_network_record():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lifbook import plot
+
+    rec = _mixed_network(seed=2, engine="numba").run(30.0)
+    ax = plot.raster(rec)
+    assert ax.collections[0].get_offsets().shape[0] == rec.ids.size
+    assert ax.get_ylim() == (-0.5, 84.5)
+    ax = plot.population_rate(rec, bin_ms=1.0)
+    assert ax is not None
+    plt.close("all")
 
 
 # -- connectivity ---------------------------------------------------------------------------------

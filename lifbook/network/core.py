@@ -391,8 +391,9 @@ class NetworkRecord:
             raise ValueError(f"t_min: must be shorter than the run ({self.duration} ms), got {t_min}")
         return float(np.sum(t > self.t_start + t_min) / n / (span * 1e-3))
 
-    def population_rate(self, pop: str | None = None, bin_ms: float | None = None):
-        """``(bin_end_times_ms, rate_hz)``: spikes per neuron per bin / bin width (bins of whole steps)."""
+    def population_rate(self, bin_ms: float | None = None, pop: str | None = None):
+        """``(bin_end_times_ms, rate_hz)``: spikes per neuron per bin / bin width (bins of whole steps,
+        default one step), over the network or population ``pop``; as :meth:`lifbook.Record.population_rate`."""
         start, n = self._pop(pop)
         k = 1 if bin_ms is None else max(1, int(round(_real(bin_ms, "bin_ms", "ms", 0.0, strict=True) / self.dt)))
         n_bins = self.n_steps // k
