@@ -1,4 +1,6 @@
-"""The numba engine against the reference step function (lifbook.dynamics.lif_step).
+"""The numba engine against the reference engine (lifbook.dynamics.lif_step on NumPy or torch).
+
+ELIF's default method is ``"etd2"``; ``"expeuler"`` and ``"euler"`` are checked too.
 
 Stated agreement (engine vs ``engine="reference"``, same backend, dtype and input):
 
@@ -36,8 +38,10 @@ CONFIGS = [
     (ELIFPopulation, {}),
     (ELIFPopulation, dict(method="euler", tau_syn=2.0)),
     (ELIFPopulation, dict(delta_T=np.linspace(0.5, 3, N), theta_rh=np.linspace(-58, -50, N), t_ref=0.0)),
+    (ELIFPopulation, dict(method="expeuler", tau_syn=2.0, tau_m=np.linspace(8, 16, N))),
 ]
-IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref"]
+IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref",
+       "elif-expeuler-syn-het"]
 
 
 def _tol(Model, dtype):
@@ -337,12 +341,9 @@ def test_cuda_populations_use_the_reference(monkeypatch):
         class device:  # noqa: N801
             type = "cuda"
 
-    class Pop:
-        backend = FakeCuda()
-
-    assert engine.select(Pop(), "auto") is None
+    assert engine.select(FakeCuda(), (3,), "auto").name == "reference"
     with pytest.raises(ValueError, match="engine='numba' runs on the CPU"):
-        engine.select(Pop(), "numba")
+        engine.select(FakeCuda(), (3,), "numba")
 
 
 # -- kernels ---------------------------------------------------------------------------------------
@@ -445,3 +446,25 @@ def test_forward_never_recycles_tensors_or_views_the_user_holds():
     for k in range(0, len(held), 2):
         for a, b in zip(held[k], held[k + 1]):
             assert torch.equal(a, b)
+
+
+def test_kernels_compile_the_one_update_and_are_keyed_by_its_source(monkeypatch):
+    # The kernels inline lifbook.dynamics.neuron_update; numba's disk cache notices edits of
+    # kernels.py only, so the kernels hold a hash of dynamics.py and layout.py as a closure
+    # constant (part of numba's cache key).
+    import inspect
+
+    from lifbook import dynamics
+    from lifbook.engine import kernels
+
+    assert kernels._update.py_func is dynamics.neuron_update
+    for k in (kernels.step_kernel(True, True, True, True, False, "float64"),
+              kernels.run_kernel(False, False, True, False, True, True, "float32")):
+        assert kernels._KEY in [c.cell_contents for c in k.py_func.__closure__]
+    assert kernels._source_key() == kernels._KEY
+    source = inspect.getsource
+    monkeypatch.setattr(inspect, "getsource", lambda m: source(m) + ("#" if m is dynamics else ""))
+    assert kernels._source_key() != kernels._KEY  # an edit of dynamics.py changes the key
+    monkeypatch.undo()
+    assert kernels.run_kernel(False, False, True, True, False, True, "float32").lifbook_interleave > 0
+    assert kernels.run_kernel(False, False, False, False, False, True, "float32").lifbook_interleave == 0

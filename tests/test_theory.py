@@ -128,11 +128,13 @@ def test_eif_below_rheobase_never_spikes_and_above_it_does(dt):
 
 
 def test_eif_rate_simulation_converges_to_the_quadrature_as_order_one():
+    # Exponential Euler (first order): the error halves with dt. (The default "etd2" is at 2.1%, 0.53%,
+    # 0.21%, 0.21% for dt = 0.1, 0.04, 0.02, 0.01 ms: it levels off at this measurement's floor.)
     I = np.array([0.45, 0.6, 1.0, 2.0])
     exact = theory.eif_rate(I)
     errs = []
     for dt in (0.04, 0.02, 0.01):
-        sim = fi_curve("ELIF", I, 1000.0, dt=dt)
+        sim = fi_curve("ELIF", I, 1000.0, dt=dt, method="expeuler")
         errs.append(np.max(np.abs(sim - exact) / exact))
     assert errs[-1] < 0.01
     assert 1.6 < errs[0] / errs[1] < 2.4 and 1.6 < errs[1] / errs[2] < 2.4, errs

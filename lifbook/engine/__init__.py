@@ -1,4 +1,4 @@
-"""Fused kernels behind ``forward`` and ``run``, and how a population picks one.
+"""Engines behind ``forward`` and ``run``: their contract, the fused kernels, and how a population picks one.
 
 Engines:
 
@@ -7,8 +7,13 @@ Engines:
   L1 cache for all its time steps (the fast path for large populations and for one neuron behind
   a slider); ``forward`` is one pass over the state. Large calls use one thread per CPU
   (``LIFBOOK_NUM_THREADS`` to change).
-* ``"reference"``: :func:`lifbook.dynamics.lif_step`, one NumPy or torch expression per step.
-  Always available; used for CUDA tensors.
+* ``"reference"`` (:class:`lifbook.engine.reference.ReferenceEngine`):
+  :func:`lifbook.dynamics.lif_step`, one NumPy or torch expression per step. Always available;
+  used for CUDA tensors.
+
+Both evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba compiles that
+same Python function), so they differ only where the ``exp`` of the C library or of the float32
+polynomial differs from NumPy's and torch's.
 
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
@@ -25,21 +30,36 @@ lives next to the package (``__pycache__``), in the user's cache directory if th
 or in ``NUMBA_CACHE_DIR``; :func:`info` tells where.
 
 Results: the same spikes as the reference; membrane potentials bitwise equal for CLIF (float32
-and float64) and for ELIF within 1e-9 mV in float64 (the C library's ``exp`` and NumPy's differ
-by at most 1 ulp) and 0.05 mV in float32 (polynomial ``exp``); see ``tests/test_engine.py``.
+and float64) and for ELIF (every method, ``etd2`` included) within 1e-9 mV in float64 (the C
+library's ``exp`` and NumPy's differ by at most 1 ulp) and 0.05 mV in float32 (polynomial ``exp``
+for both of ``etd2``'s exponentials); see ``tests/test_engine.py``.
 
-Contract for an engine object returned by :func:`select`:
+Contract (every engine; like :mod:`scipy.integrate`'s solvers, an engine is an object with a
+``name`` and two methods, and it is pure: it never sees or changes a population, and never
+changes the arrays it is given; the population owns its state and writes it):
 
-* ``name``: a short string shown by ``Population.engine``;
-* ``step(x, state, max_abs_x=None) -> (spikes, state)``: one step, the same result as
-  :func:`lifbook.dynamics.lif_step`; with ``max_abs_x``, first raise ``ValueError`` (state
-  untouched) unless every input is finite with ``|x| <= max_abs_x``. It returns arrays that
-  nobody else holds (fresh, or recycled once the population and the user have let go of them)
-  and never mutates arrays the user may hold;
-* ``run(xs, constant, T, record, pop) -> dict | None``: ``T`` steps from ``pop._state`` that leave
-  ``pop`` exactly as ``T`` calls of ``pop._advance`` would (``_state``, ``s``, ``_last_x``,
-  ``steps``), returning the recorded arrays like ``Population._reference_loop``; ``None`` means
-  "not supported here, use the reference loop".
+* ``name``: a short string, shown by ``Population.engine`` (``"reference"``, ``"numba"``).
+* ``step(x, state, coef, max_abs_x=None) -> (spikes, state)``: one step of
+  :func:`lifbook.dynamics.lif_step` (same spikes; potentials within the tolerances above).
+  ``x``: input of shape ``()``, ``shape`` or the state's shape (nA); ``state``: a
+  :class:`~lifbook.dynamics.LIFState`; ``coef``: the population's
+  :class:`~lifbook.dynamics.StepCoefficients` on the same backend (the terms present, and so the
+  kernel, follow from which fields are ``None``). With ``max_abs_x``, first raise ``ValueError``
+  (nothing returned) unless every input is finite with ``|x| <= max_abs_x``. It returns arrays
+  that nobody else holds (fresh, or recycled once nobody holds them any more).
+* ``run(xs, state, coef, record, *, steps=None) -> (spikes, state, record_dict)``: ``T`` steps,
+  exactly ``T`` calls of ``step`` (same tolerances). With ``steps=None``, ``xs`` has a leading
+  time axis, ``T = len(xs)``, step ``k`` gets ``xs[k]``; with ``steps=T``, ``xs`` is one step's
+  input held for ``T`` steps. ``record``: a tuple of names from
+  :data:`lifbook.record.RECORDABLE`; ``record_dict`` maps each to an array of shape
+  ``(T, *state_shape)`` (``"count"``: int64 of shape ``state_shape``), on the backend. It returns
+  the last step's spikes and the state after the last step, as ``step`` does, so that the
+  population can set ``s``, ``v``, ``steps`` and the last input itself.
+
+:func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
+(the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or
+:class:`~lifbook.engine.cpu.NumbaEngine`. A new engine (a GPU kernel, precise spike timing) implements
+the same two methods and is tested against the reference.
 """
 from __future__ import annotations
 
@@ -75,24 +95,29 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def select(pop, request: str):
-    """The engine for ``pop``'s backend, dtype, device and model, or ``None`` (reference)."""
+def select(backend, shape: tuple[int, ...], request: str = "auto"):
+    """The engine object for a population of ``shape`` on ``backend`` (a :class:`lifbook.backends.Backend`).
+
+    ``request``: ``"auto"``, ``"numba"`` or ``"reference"`` (see the module docstring). Never ``None``.
+    """
+    from .reference import ReferenceEngine
+
     want = _requested(request)
     if want == "reference":
-        return None
-    on_cpu = pop.backend.name == "numpy" or pop.backend.device.type == "cpu"
+        return ReferenceEngine(backend)
+    on_cpu = backend.name == "numpy" or backend.device.type == "cpu"
     if not on_cpu:
         if want == "numba":
-            raise ValueError(f"engine='numba' runs on the CPU; this population lives on {pop.backend.device} "
+            raise ValueError(f"engine='numba' runs on the CPU; this population lives on {backend.device} "
                              "(use engine='auto' or 'reference')")
-        return None
+        return ReferenceEngine(backend)
     if not numba_available():
         if want == "numba":
             raise ImportError("engine='numba' needs numba: pip install 'lifbook[fast]' (or use engine='auto')")
-        return None
+        return ReferenceEngine(backend)
     from .cpu import NumbaEngine
 
-    return NumbaEngine(pop)
+    return NumbaEngine(backend, shape)
 
 
 def info() -> dict:

@@ -1,5 +1,8 @@
 """The numba engine: NumPy or torch CPU arrays in, :mod:`lifbook.engine.kernels` run, arrays out.
 
+It follows the engine contract of :mod:`lifbook.engine` (pure: it reads the state and the
+coefficients it is given and returns new ones; it never sees the population).
+
 This module does not import numba; the kernels module is imported at the first call that needs
 it. torch tensors pass to the kernels as NumPy views (``Tensor.numpy()``, no copy) and results
 come back as tensors sharing the NumPy arrays' memory (``torch.from_numpy``).
@@ -22,8 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..dynamics import LIFState, lif_step
+from ..dynamics import INT_FIELDS, LIFState, StepCoefficients
 from .layout import PARAMS, UNUSED
+from .reference import ReferenceEngine
 
 __all__ = ["NumbaEngine", "num_threads"]
 
@@ -96,27 +100,39 @@ def _launch(K, kernel, args, n_items: int, work: int) -> None:
 
 
 class NumbaEngine:
-    """Fused numba kernels for one population's configuration (backend, dtype, model, parameters)."""
+    """Fused numba kernels for one backend (NumPy or torch on the CPU), dtype and population shape.
+
+    The kernels for a set of coefficients are chosen from the terms present (synaptic filter,
+    refractoriness, ELIF term, its ``etd2`` correction, per-neuron coefficients); the packed
+    coefficients are kept for the last :class:`~lifbook.dynamics.StepCoefficients` object seen.
+    """
 
     name = "numba"
 
-    def __init__(self, pop):
-        be, c = pop.backend, pop._coef
-        self._coef, self._ops = c, be.ops
-        self._check_values = be.check_values
-        self._torch = be.torch if be.name == "torch" else None
-        self.dtype = np.dtype(str(be.dtype).replace("torch.", ""))
+    def __init__(self, backend, shape):
+        self._reference = ReferenceEngine(backend)
+        self._check_values = backend.check_values
+        self._torch = backend.torch if backend.name == "torch" else None
+        self.dtype = np.dtype(str(backend.dtype).replace("torch.", ""))
         self._dtype_name = self.dtype.name  # a str once: ``np.dtype.name`` costs microseconds per step
-        self.shape = tuple(pop.shape)
+        self.shape = tuple(shape)
         self.N = math.prod(self.shape)
-        syn, ref, exp = c.a_syn is not None, c.n_ref is not None, c.delta_T is not None
-        self.features = (syn, ref, exp, exp and self.dtype == np.float32)
-        self.step_min = 0 if exp else STEP_MIN_CLIF
-        self.P, self.Pn = self._pack(c)
-        self.het = self.P.shape[1] > 1
+        self._packed: tuple | None = None
         self._pool: list[tuple] = []
 
-    def _outputs(self, shape):
+    def _prepared(self, c: StepCoefficients):
+        """``(features, P, Pn, het, step_min)`` for ``c``, packed once per coefficient object."""
+        packed = self._packed
+        if packed is None or packed[0] is not c:
+            features = (c.a_syn is not None, c.n_ref is not None, c.delta_T is not None, c.k_nl2 is not None)
+            P, Pn = self._pack(c)
+            # CLIF steps of small populations go to the reference (bitwise the same); ELIF steps always
+            # use the kernel, so that forward and run agree bitwise (the kernel's exp is not NumPy's).
+            step_min = 0 if features[2] else STEP_MIN_CLIF
+            packed = self._packed = (c, features, P, Pn, P.shape[1] > 1, step_min)
+        return packed[1:]
+
+    def _outputs(self, shape, syn: bool, ref: bool):
         """Arrays ``(s, v, i, r)`` for one ``forward`` step: a set nobody else holds any more, or new ones.
 
         Fresh arrays of millions of elements cost more than the step itself (the kernel's first
@@ -127,10 +143,9 @@ class NumbaEngine:
         """
         for arrays in self._pool:
             # getrefcount counts the pool's tuple and its own argument; any view or tensor adds one.
-            if arrays[1].shape == shape and all(arrays[j] is None or sys.getrefcount(arrays[j]) == 2
-                                                for j in range(4)):
+            if (arrays[1].shape == shape and (arrays[2] is not None) == syn and (arrays[3] is not None) == ref
+                    and all(arrays[j] is None or sys.getrefcount(arrays[j]) == 2 for j in range(4))):
                 return arrays
-        syn, ref = self.features[:2]
         arrays = (np.empty(shape, dtype=bool), np.empty(shape, dtype=self.dtype),
                   np.empty(shape, dtype=self.dtype) if syn else None, np.empty(shape, dtype=np.int32) if ref else None)
         if len(self._pool) >= POOL_SIZE:
@@ -146,12 +161,14 @@ class NumbaEngine:
         return self._torch.from_numpy(a) if self._torch is not None else a
 
     def _pack(self, c):
-        """Parameters as ``P`` and ``Pn`` (see :mod:`lifbook.engine.layout`)."""
+        """Coefficients as ``P`` and ``Pn`` (see :mod:`lifbook.engine.layout`)."""
         values = []
         for name in PARAMS:
             a = getattr(c, name)
             values.append(np.asarray(UNUSED[name] if a is None else self._np(a), dtype=self.dtype))
-        n_ref = np.asarray(0 if c.n_ref is None else self._np(c.n_ref), dtype=np.int32)
+        (int_name,) = INT_FIELDS
+        n_ref = getattr(c, int_name)
+        n_ref = np.asarray(0 if n_ref is None else self._np(n_ref), dtype=np.int32)
         het = any(a.ndim for a in values) or n_ref.ndim
         cols = self.N if het else 1
         P = np.empty((len(PARAMS), cols), dtype=self.dtype)
@@ -176,26 +193,25 @@ class NumbaEngine:
         return self._contiguous(xs).reshape((T, 1, 1) if xs.ndim == 1 else (T, -1, self.N))
 
     # -- forward -------------------------------------------------------------------------
-    def step(self, x, state: LIFState, max_abs_x: float | None = None):
-        """One step; with ``max_abs_x`` the input is validated in the same pass (see the kernel)."""
+    def step(self, x, state: LIFState, coef: StepCoefficients, max_abs_x: float | None = None):
+        """One step: ``(spikes, state)``; with ``max_abs_x`` the input is validated in the same pass."""
+        features, P, Pn, het, step_min = self._prepared(coef)
         v = self._np(state.v)
-        K = _load_kernels() if v.size >= self.step_min else None
+        K = _load_kernels() if v.size >= step_min else None
         if K is None:
-            if max_abs_x is not None:
-                self._check_values(x, "x", max_abs_x)
-            return lif_step(x, state, self._coef, self._ops)
-        syn, ref, exp, fastexp = self.features
-        kernel = K.step_kernel(syn, ref, exp, fastexp, self.het, self._dtype_name)
+            return self._reference.step(x, state, coef, max_abs_x)
+        syn, ref, exp, etd2 = features
+        kernel = K.step_kernel(syn, ref, exp, etd2, het, self._dtype_name)
         shape = v.shape
         v2 = v.reshape(-1, self.N)
         B = v2.shape[0]
-        s_new, v_new, i_new, r_new = self._outputs(shape)
+        s_new, v_new, i_new, r_new = self._outputs(shape, syn, ref)
         i2, io = (self._np(state.i).reshape(B, self.N), i_new.reshape(B, self.N)) if syn else (v2, v2)
-        r2, ro = (self._np(state.ref).reshape(B, self.N), r_new.reshape(B, self.N)) if ref else (self.Pn[None],) * 2
+        r2, ro = (self._np(state.ref).reshape(B, self.N), r_new.reshape(B, self.N)) if ref else (Pn[None],) * 2
         nch = -(-self.N // K.CHUNK)
         nbad = np.zeros(B * nch, dtype=np.int64)  # per chunk: inputs failing |x| <= limit
         limit = np.inf if max_abs_x is None else float(max_abs_x)
-        args = (self._as_2d(self._np(x)), v2, i2, r2, self.P, self.Pn, s_new.reshape(B, self.N),
+        args = (self._as_2d(self._np(x)), v2, i2, r2, P, Pn, s_new.reshape(B, self.N),
                 v_new.reshape(B, self.N), io, ro, limit, nbad)
         _launch(K, kernel, args, B * nch, v.size)
         if max_abs_x is not None and nbad.any():
@@ -207,18 +223,21 @@ class NumbaEngine:
         return out(s_new), LIFState(out(v_new), out(i_new) if syn else None, out(r_new) if ref else None)
 
     # -- run -----------------------------------------------------------------------------
-    def run(self, xs, constant: bool, T: int, record, pop):
+    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None):
+        """``T`` steps in one kernel call: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`)."""
         K = _load_kernels()
         if K is None:
-            return None
-        syn, ref, exp, fastexp = self.features
-        kernel = K.run_kernel(syn, ref, exp, fastexp, self.het, "count" in record, self._dtype_name)
-        state_shape = tuple(pop.state_shape)
-        st = pop._state
-        v = np.array(self._np(st.v), dtype=self.dtype, order="C").reshape(-1, self.N)
+            return self._reference.run(xs, state, coef, record, steps=steps)
+        features, P, Pn, het, _ = self._prepared(coef)
+        syn, ref, exp, etd2 = features
+        constant = steps is not None
+        T = int(steps) if constant else int(xs.shape[0])
+        kernel = K.run_kernel(syn, ref, exp, etd2, het, "count" in record, self._dtype_name)
+        state_shape = tuple(state.v.shape)
+        v = np.array(self._np(state.v), dtype=self.dtype, order="C").reshape(-1, self.N)
         B = v.shape[0]
-        i = np.array(self._np(st.i), order="C").reshape(B, self.N) if syn else v
-        r = np.array(self._np(st.ref), order="C").reshape(B, self.N) if ref else self.Pn[None]
+        i = np.array(self._np(state.i), order="C").reshape(B, self.N) if syn else v
+        r = np.array(self._np(state.ref), order="C").reshape(B, self.N) if ref else Pn[None]
         x_np = self._np(xs)
         x3 = self._as_2d(x_np)[None] if constant else self._as_3d(x_np, T)
         rec_spikes, rec_v, rec_i = "spikes" in record, "v" in record, "i" in record and syn
@@ -226,10 +245,10 @@ class NumbaEngine:
         spikes = np.empty((T if rec_spikes else 1, B, self.N), dtype=bool)
         v_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_v else none
         i_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_i else none
-        counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else self.Pn[None]
+        counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else Pn[None]
         tile = RECORD_TILE if (rec_spikes or rec_v or rec_i) else T
         nblk = -(-self.N // K.BLOCK)
-        _launch(K, kernel, (x3, v, i, r, self.P, self.Pn, T, tile, spikes, v_rec, i_rec, counts), B * nblk,
+        _launch(K, kernel, (x3, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, counts), B * nblk,
                 B * self.N * T)
         out = self._out
         rec = {}
@@ -245,9 +264,6 @@ class NumbaEngine:
                 rec["i"] = out(np.array(full, dtype=self.dtype))
         if "count" in record:
             rec["count"] = out(counts.reshape(state_shape).astype(np.int64))
-        pop._state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
-                              out(r.reshape(state_shape)) if ref else None)
-        pop.s = out(spikes[-1].reshape(state_shape).copy())
-        pop._last_x = xs if constant else xs[T - 1]
-        pop.steps += T
-        return rec
+        new_state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
+                             out(r.reshape(state_shape)) if ref else None)
+        return out(spikes[-1].reshape(state_shape).copy()), new_state, rec
