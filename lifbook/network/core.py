@@ -443,11 +443,18 @@ class Network:
        spikes from projections (``w`` per synapse, ``delay`` after they were emitted) and the
        Poisson drives' counts (``w`` per input spike), to ``g_p`` for an exponential port and to
        ``u`` for a delta port (not while refractory);
-    3. threshold, reset and refractoriness as in :func:`lifbook.dynamics.lif_step`: a spike at
-       ``t + dt`` if ``u >= u_th`` and the neuron was not refractory; then ``u <- u_reset`` for
+    3. threshold, reset and refractoriness as in :func:`lifbook.dynamics.neuron_update`: a spike
+       at ``t + dt`` if ``u >= u_th`` and the neuron was not refractory; then ``u <- u_reset`` for
        ``round(t_ref/dt)`` steps;
     4. the spikes of this step are sent along every projection's CSR row into a ring buffer of
        ``max(delay steps) + 1`` slots per port column.
+
+    Steps 1 and 3 are lifbook's CLIF update (:func:`lifbook.dynamics.neuron_update` with the
+    ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`, the same floating-point
+    operations in the same order); the network writes them out (``_kernel._neuron`` and
+    ``_reference``) because the single update has no place for several synaptic currents with
+    their own time constants nor for input added between propagation and threshold (step 2).
+    ``tests/test_network.py`` holds a network without synapses bitwise to :class:`lifbook.CLIFPopulation`.
 
     The state (potentials, port currents, refractory counters, spikes in flight, the step
     counter) carries over from one :meth:`run` to the next; ``run(a); run(b)`` equals
