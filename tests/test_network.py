@@ -145,6 +145,7 @@ def test_numpy_reference_and_numba_agree_bitwise():
     np.testing.assert_array_equal(rc.ids, ra.ids[ra.steps >= 300])
 
 
+@pytest.mark.slow  # threads on a busy machine wait for each other at every step
 def test_thread_count_does_not_change_results():
     import numba
 
@@ -340,6 +341,7 @@ def test_brunel_reduced_matches_mean_field():
     assert rec.mean_rate(t_min=100.0) == pytest.approx(nu, rel=0.05)
 
 
+@pytest.mark.slow
 def test_brunel_states_identified_by_rate_spectrum():
     """Brunel (2000) Fig. 8 at N = 2500 (C_E = 1000, C_I = 250): the synchronous regular state
     (g = 3) has one dominant peak in the population-rate spectrum, the AI state (g = 5) a broad
