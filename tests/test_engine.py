@@ -468,3 +468,37 @@ def test_kernels_compile_the_one_update_and_are_keyed_by_its_source(monkeypatch)
     monkeypatch.undo()
     assert kernels.run_kernel(False, False, True, True, False, True, "float32").lifbook_interleave > 0
     assert kernels.run_kernel(False, False, False, False, False, True, "float32").lifbook_interleave == 0
+
+
+@pytest.mark.parametrize("name", ["reference", "numba"])
+@pytest.mark.parametrize("Model, kw", [CONFIGS[2], CONFIGS[6]], ids=[IDS[2], IDS[6]])
+def test_engine_contract_run_is_steps_and_pure(Model, kw, name):
+    # run(xs, state, coef, record, steps=None) -> (spikes, state, record): the same as len(xs) calls of
+    # step(x, state, coef), and neither changes the arrays it is given (the population writes its state).
+    from lifbook import engine
+
+    pop = Model(n=N, batch_size=2, engine=name, **kw)
+    eng = engine.select(pop.backend, pop.shape, name)
+    assert eng.name == name
+    x = _inputs(Model, 2)["series-full"][0][:200]
+    state0 = pop._state
+    copies = [None if a is None else a.copy() for a in state0]
+    s_run, st_run, rec = eng.run(x, state0, pop._coef, ("spikes", "v", "count"))
+    st = state0
+    for k in range(len(x)):
+        s, st = eng.step(x[k], st, pop._coef)
+        _compare(rec["spikes"][k], s, 0.0, f"spikes[{k}]")
+        _compare(rec["v"][k], st.v, 0.0, f"v[{k}]")
+    _compare(s_run, s, 0.0, "last spikes")
+    for a, b in zip(st_run, st):
+        assert (a is None) == (b is None)
+        if a is not None:
+            _compare(a, b, 0.0, "state")
+    assert rec["count"].sum() == rec["spikes"].sum() > 0
+    for a, b in zip(state0, copies):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+    # held for `steps` steps: the same as a time series of the held input
+    s_c, st_c, rec_c = eng.run(x[0], state0, pop._coef, ("v",), steps=7)
+    _, st_s, rec_s = eng.run(np.broadcast_to(x[0], (7, *x[0].shape)), state0, pop._coef, ("v",))
+    _compare(rec_c["v"], rec_s["v"], 0.0, "constant")
