@@ -3,6 +3,7 @@
 #   make demo   simulate both populations and write their voltage and raster plots to demo/
 #   make bench  print neuron-updates/s figures (see bench/)
 #   make book   build the book into _build/html (strict, offline; see mk/book.mk)
+#   make lab    open the chapters in JupyterLab (MyST rendered, live explorers), on 127.0.0.1
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 # Re-install when the dependency list or the pins change.
 STAMP := $(VENV)/.installed
 
-.PHONY: book test demo bench venv clean
+.PHONY: book test demo bench lab venv clean
 
 venv: $(STAMP)
 
@@ -30,6 +31,14 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_lifbook.py --quick
 	$(PY) bench/bench_widgets.py
+
+# JupyterLab on book/, reachable from this machine only, with a token (the URL with the token is
+# printed, and opened in a browser where there is one). LAB_ARGS adds options, e.g. --no-browser.
+# As root (a container), Jupyter refuses to start without --allow-root.
+LAB_ARGS ?=
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=book \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean:
 	rm -rf $(VENV) _build demo node_modules

@@ -2,8 +2,8 @@
 
     python bench/bench_lifbook.py            # full: N = 1e6, T = 1000 (several minutes)
     python bench/bench_lifbook.py --quick    # N = 1e5, T = 200, no Brian2 standalone (under a minute)
-    python bench/bench_lifbook.py --brian2-python /path/to/venv/bin/python --json bench/results.json \\
-        --markdown bench/RESULTS.md
+    python bench/bench_lifbook.py --brian2-python /path/to/venv/bin/python \\
+        --json lifbook/data/bench_results.json --markdown bench/RESULTS.md
 
 Figures are million neuron-updates per second (N * T / wall time), median over rounds in which
 every implementation runs once in turn (the machine's load changes between rounds, not within
@@ -325,7 +325,7 @@ def markdown(results) -> str:
 
 _JSON_SCHEMA = """## results.json (for the book's "Populations at scale" chapter)
 
-`bench/results.json` holds everything above: `machine` (CPU, versions, threads), `workloads` (a dict
+`lifbook/data/bench_results.json` holds everything above: `machine` (CPU, versions, threads), `workloads` (a dict
 `lif`/`lif_ref`/`eif` -> list of rows), `library` (list of rows with `op` = `run` or `forward`),
 `startup` and `single_neuron` (dicts of numbers). A row has `workload`, `model`, `N`, `T`, `impl`,
 `seconds` (one per round), `mups_median`, `mups_min`, `mups_max` (million neuron-updates per second),
@@ -334,7 +334,7 @@ _JSON_SCHEMA = """## results.json (for the book's "Populations at scale" chapter
 
 ```python
 import json
-res = json.load(open("bench/results.json"))
+res = json.load(open("lifbook/data/bench_results.json"))
 rows = [r for r in res["workloads"]["lif_ref"] if "mups_median" in r]
 names, speed = [r["impl"] for r in rows], [r["mups_median"] for r in rows]
 ```

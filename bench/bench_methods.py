@@ -3,7 +3,10 @@
     python bench/bench_methods.py                      # N = 2e5, T = 200, float32 and float64
     python bench/bench_methods.py --N 1e5 --T 100 --rounds 3 --dtype float32 --threads 1
 
-Methods: CLIF ``exact`` and ``euler``; ELIF ``euler``, ``expeuler`` and ``etd2`` (the default).
+Methods: CLIF ``exact`` and ``euler``; ELIF ``euler``, ``expeuler`` and ``etd2`` (the default);
+each on the grid and, where it applies (CLIF ``exact``, ELIF ``etd2``), with
+``spike_timing="precise"`` (printed: the ratio of the per-update costs precise / grid, target
+at most 1.5).
 Workloads from ``workload.py``: CLIF ``lif_ref`` (t_ref = 2 ms) and ELIF ``eif`` (lifbook's ELIF
 defaults), each with its constant input spread around the rheobase, the method replaced; the
 population starts at rest and records ``("count",)``. Each configuration is run once first (the
@@ -37,12 +40,14 @@ METHODS = [
     ("ELIF", "eif", "etd2"),
 ]
 
-#: Spike-timing modes: label -> extra keyword arguments of the population.
-#: >>> PRECISE TIMING: add the precise mode here, e.g. "precise": dict(spike_timing="precise"),
-#: once the populations accept it; ``--timing`` then selects it (the default runs every mode).
+#: Spike-timing modes: label -> extra keyword arguments of the population (``--timing`` selects).
 TIMINGS: dict[str, dict] = {
     "grid": {},
+    "precise": dict(spike_timing="precise"),
 }
+
+#: Methods that precise spike timing runs with (see ``lifbook.timing.check_spike_timing``).
+PRECISE_METHODS = {("CLIF", "exact"), ("ELIF", "etd2")}
 
 
 def _population(model: str, w, method: str, dtype: str, timing: dict, engine: str):
@@ -60,6 +65,8 @@ def measure(N: int, T: int, rounds: int, dtypes, timings, engine: str = "auto") 
         w = wl.make(name, N, T)
         for dtype in dtypes:
             for label in timings:
+                if label == "precise" and (model, method) not in PRECISE_METHODS:
+                    continue
                 pop = _population(model, w, method, dtype, TIMINGS[label], engine)
                 x = w.x.astype(dtype)
                 pop.run(x, steps=T, record=("count",))  # compile or load the kernel
@@ -106,6 +113,14 @@ def report(results: list[dict]) -> str:
             cpu = f", CPU time {base['cpu_mups'] / r['cpu_mups']:.2f}" if single else ""
             lines.append(f"cost per update etd2 / expeuler ({dtype}, {timing}): wall time "
                          f"{base['mups'] / r['mups']:.2f}{cpu} (target <= 2)")
+    allr = {(r["model"], r["method"], r["dtype"], r["timing"]): r for r in results}
+    for (model, method, dtype, timing), r in allr.items():
+        base = allr.get((model, method, dtype, "grid"))
+        if timing == "precise" and base is not None:
+            cpu = f", CPU time {base['cpu_mups'] / r['cpu_mups']:.2f}" if single else ""
+            lines.append(f"cost per update precise / grid ({model} {method}, {dtype}): wall time "
+                         f"{base['mups'] / r['mups']:.2f}{cpu} (target <= 1.5); spikes {r['spikes']:,} vs "
+                         f"{base['spikes']:,}")
     return "\n".join(lines)
 
 

@@ -17,17 +17,19 @@ import importlib
 from .params import CLIFParams, ELIFParams, print_default_parameters
 from .population import CLIFPopulation, ELIFPopulation, NumericalWarning
 from .record import Record
+from .validate import UnitWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning",
+    "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning", "UnitWarning",
     "print_default_parameters", "getting_started",
-    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale",
+    "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale", "accuracy",
     "network",
 ]
 
-_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale", "network"}
+_LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale",
+         "accuracy", "network"}
 
 
 def __getattr__(name):

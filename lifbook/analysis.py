@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .population import CLIFPopulation, ELIFPopulation
+from . import validate
+from .validate import choice, nonnegative, positive_int, real_array
 
 __all__ = ["fi_curve"]
 
@@ -25,12 +27,10 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
     interspike intervals (the stationary rate, see :meth:`Record.steady_rates`), else as
     spike count / duration.
     """
-    cls = _MODELS.get(model, model) if isinstance(model, str) else model
+    cls = _MODELS[choice("model", model, _MODELS)] if isinstance(model, str) else model
     if not (isinstance(cls, type) and issubclass(cls, (CLIFPopulation, ELIFPopulation))):
         raise ValueError(f"model: expected 'CLIF', 'ELIF' or a population class, got {model!r}")
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    I = real_array("currents", currents, "nA", ndim=1)
     pop = cls(n=I.size, params=params, method=method, backend=backend, **overrides)
     steps = int(round(duration / pop.dt))
     if steps < 1:
@@ -61,10 +61,8 @@ def white_noise(I, sigma, steps: int, shape=(), *, params=None, seed: int | None
     from .params import CLIFParams
 
     p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-    if np.any(np.asarray(sigma) < 0):
-        raise ValueError(f"sigma: must be >= 0 nA, got {sigma!r}")
+    steps = positive_int("steps", steps)
+    nonnegative("sigma", sigma, "nA")
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
     a = np.exp(-p.dt / np.asarray(p.tau_m, dtype=np.float64))
     sigma_x = np.asarray(sigma, dtype=np.float64) * np.sqrt((1 + a) / (2 * (1 - a)))
@@ -86,11 +84,8 @@ def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warm
     from .params import CLIFParams
 
     p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n: expected an int >= 1, got {n!r}")
+    I = real_array("currents", currents, "nA", ndim=1)
+    n = positive_int("n", n)
     pop = CLIFPopulation(shape=(I.size, int(n)), params=p, backend="numpy")
     n_warm = int(round(warmup / p.dt))
     n_count = int(round(duration / p.dt))
@@ -153,9 +148,7 @@ def interpolated_spike_times(currents, duration: float = 1000.0, *, params=None,
         raise ValueError("params: interpolated_spike_times needs scalar parameters")
     if np.any(np.asarray(p.tau_syn) > 0):
         raise ValueError("tau_syn: interpolated_spike_times needs tau_syn = 0")
-    I = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if I.ndim != 1 or I.size == 0:
-        raise ValueError(f"currents: expected a non-empty 1-d array of currents (nA), got shape {I.shape}")
+    I = real_array("currents", currents, "nA", ndim=1)
     dt, tau, u_inf = p.dt, p.tau_m, p.u_rest + p.R * I
     steps = int(round(duration / dt))
     u = np.full(I.shape, p.u_rest)
@@ -234,8 +227,7 @@ def isi_cv(times, index, n=None, min_spikes: int = 3) -> np.ndarray:
 
     A Poisson process has CV 1, a regular train 0. Take ``np.nanmean`` for the population's mean CV.
     """
-    if isinstance(min_spikes, bool) or not isinstance(min_spikes, (int, np.integer)) or min_spikes < 3:
-        raise ValueError(f"min_spikes: expected an int >= 3 (two intervals at least), got {min_spikes!r}")
+    validate.int_at_least("min_spikes", min_spikes, 3, "two intervals at least")
     out = []
     for isi in isi_intervals(times, index, n):
         if isi.size + 1 < min_spikes or isi.mean() <= 0:
@@ -342,3 +334,44 @@ def rate_spectrum(rate, dt_ms: float, *, segment_ms: float | None = None):
 
 
 __all__ += ["isi_intervals", "isi_cv", "isi_histogram", "fano_factor", "spike_count_correlations", "rate_spectrum"]
+
+
+# -- Bistability: the f-I curve swept up and down (chapter 4) -----------------------------------
+def hysteresis_sweep(currents, hold: float = 200.0, *, params=None, method: str | None = None,
+                     backend: str | None = None, **overrides) -> tuple[np.ndarray, np.ndarray]:
+    """Rates (Hz) of one ELIF neuron as a constant current is stepped up, then back down.
+
+    The neuron starts at rest (``u_rest``) and gets each current of ``currents`` (nA, 1-d,
+    increasing) for ``hold`` ms in turn, then the same currents in reverse order, continuing from
+    its state each time (no reset in between). The rate at each level is the spike count over the
+    second half of its ``hold`` ms (the first half lets the neuron settle): from the interspike
+    intervals there, ``(n - 1) / (t_last - t_first)``, or count / time with fewer than two spikes.
+    Returns ``(rates_up, rates_down)``, both ordered like ``currents``.
+
+    With ``u_reset`` above the unstable fixed point the two differ on the bistable range
+    (:func:`lifbook.theory.eif_bistable_range`): on the way up the neuron stays at rest until the
+    rheobase, on the way down it keeps firing down to the lower edge (compare with
+    :func:`lifbook.theory.eif_rate` with ``start="rest"`` and ``start="reset"``). The rate
+    ``params``/``overrides``/``method``/``backend`` as in
+    :func:`fi_curve`.
+    """
+    I = np.asarray(currents, dtype=np.float64)
+    if I.ndim != 1 or I.size < 2 or not np.all(np.diff(I) > 0):
+        raise ValueError(f"currents: expected a 1-d array of at least 2 increasing currents (nA), got {currents!r}")
+    pop = ELIFPopulation(n=1, params=params, method=method, backend=backend, **overrides)
+    k = int(round(hold / pop.dt))
+    if k < 2:
+        raise ValueError(f"hold: must be at least two steps ({2 * pop.dt} ms), got {hold!r}")
+    levels = np.concatenate([I, I[::-1]])
+    x = np.repeat(levels, k)[:, None]
+    rec = pop.run(x, record=("spikes",)).numpy()
+    s = np.asarray(rec.spikes)[:, 0].reshape(levels.size, k)[:, k // 2:]
+    rates = np.empty(levels.size)
+    for j, row in enumerate(s):  # from the intervals where there are two spikes or more, else the count
+        idx = np.flatnonzero(row)
+        rates[j] = (idx.size - 1) / ((idx[-1] - idx[0]) * pop.dt) * 1e3 if idx.size >= 2 else \
+            idx.size / (row.size * pop.dt) * 1e3
+    return rates[:I.size], rates[I.size:][::-1]
+
+
+__all__ += ["hysteresis_sweep"]

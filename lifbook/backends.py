@@ -74,13 +74,15 @@ class Backend:
             raise TypeError(f"{name}: expected real numbers (nA), got dtype {dtype}")
 
     @staticmethod
-    def _check_range(lo: float, hi: float, max_abs_x: float, name: str):
+    def _check_range(lo: float, hi: float, max_abs_x: float, name: str) -> float:
+        """Raise unless ``lo`` and ``hi`` are finite and within ``max_abs_x``; return ``max(|lo|, |hi|)``."""
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError(f"{name}: input contains NaN or inf (min={lo}, max={hi}); currents must be finite (nA)")
         if max(abs(lo), abs(hi)) > max_abs_x:
             raise ValueError(f"{name}: |x| up to {max(abs(lo), abs(hi)):.3g} nA gives a drive |R x| above "
                              f"1e12 mV; lifbook accepts |x| <= {max_abs_x:.3g} nA for this population. "
                              "Check the units (nA, MOhm).")
+        return max(abs(lo), abs(hi))
 
 
 class NumpyBackend(Backend):
@@ -135,9 +137,15 @@ class NumpyBackend(Backend):
         return arr
 
     def check_values(self, arr, name, max_abs_x):
-        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA)."""
+        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA); return the largest
+        ``|x|`` (``None`` for an empty input)."""
         if arr.size:
-            self._check_range(float(arr.min()), float(arr.max()), max_abs_x, name)
+            return self._check_range(float(arr.min()), float(arr.max()), max_abs_x, name)
+        return None
+
+    def max_abs(self, arr) -> float:
+        """The largest ``|x|`` of an input already checked (0 for an empty one)."""
+        return float(np.max(np.abs(arr))) if arr.size else 0.0
 
 
 def _numpy_dtype(dtype):
@@ -228,17 +236,25 @@ class TorchBackend(Backend):
         return arr
 
     def check_values(self, arr, name, max_abs_x):
-        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA)."""
+        """Raise ``ValueError`` unless every value is finite and ``|x| <= max_abs_x`` (nA); return the largest
+        ``|x|`` (``None`` for an empty input)."""
         if not arr.numel():
-            return
+            return None
         if arr.device.type == "cpu":
             # NumPy on the tensor's memory: torch's reduction would start OpenMP threads that
             # keep spinning and slow down the engine's own threads.
             a = arr.numpy()
-            self._check_range(float(a.min()), float(a.max()), max_abs_x, name)
-        else:
-            lo, hi = self.torch.aminmax(arr)
-            self._check_range(float(lo), float(hi), max_abs_x, name)
+            return self._check_range(float(a.min()), float(a.max()), max_abs_x, name)
+        lo, hi = self.torch.aminmax(arr)
+        return self._check_range(float(lo), float(hi), max_abs_x, name)
+
+    def max_abs(self, arr) -> float:
+        """The largest ``|x|`` of an input already checked (0 for an empty one)."""
+        if not arr.numel():
+            return 0.0
+        if arr.device.type == "cpu":
+            return float(np.max(np.abs(arr.numpy())))
+        return float(arr.abs().max())
 
 
 def _is_int(torch, dtype) -> bool:

@@ -9,6 +9,16 @@ as one line and is truthy when the answer is right::
     >>> check_rheobase(1.5)
     too low by 25%: that is (u_th - u_reset)/R. The rheobase is about the resting state: ...
 
+A check never raises on an answer: ``...`` (or ``None``) gives "not answered yet", text or an
+array of several numbers says what is expected, a one-element array, a NumPy or a torch scalar
+counts as its number, and an answer 1000 times off in the way of a unit slip is named::
+
+    >>> check_rheobase(2000)
+    the LIF rheobase: this looks like pA; lifbook uses nA (2 nA = 2000 pA).
+
+(Errors in the *question's* arguments, such as a current below the rheobase for a rate, still
+raise: they are the exercise author's mistake, not the student's.)
+
 :class:`MysteryNeuron` hides seeded parameters behind the public population API, for the
 "identify the neuron" exercise (after neurodynex3's ``neuron_type`` exercise).
 """
@@ -21,6 +31,7 @@ import numpy as np
 from . import theory
 from .params import CLIFParams, ELIFParams
 from .population import CLIFPopulation, ELIFPopulation
+from .validate import choice, positive_int, suggest
 
 __all__ = [
     "Feedback", "check_value", "check_rheobase", "check_rate", "check_time_to_threshold",
@@ -28,12 +39,17 @@ __all__ = [
 ]
 
 
+_MODELS = ("LIF", "CLIF", "EIF", "ELIF")
+
+
 @dataclass(frozen=True)
 class Feedback:
-    """Result of a check: ``correct`` (also the truth value) and a one-line ``message``."""
+    """Result of a check: ``correct`` (also the truth value) and a ``message`` (one line, or one line per
+    part of a multi-part answer). ``answered`` is ``False`` while the answer is still ``...``."""
 
     correct: bool
     message: str
+    answered: bool = True
 
     def __bool__(self) -> bool:
         return self.correct
@@ -42,50 +58,132 @@ class Feedback:
         return self.message
 
     def _repr_markdown_(self) -> str:
-        mark = "&#9989;" if self.correct else "&#10060;"
-        return f"{mark} {self.message}"
+        mark = "&#9989;" if self.correct else ("&#9998;" if not self.answered else "&#10060;")
+        lines = self.message.split("\n")
+        return "  \n".join([f"{mark} {lines[0]}", *lines[1:]])
 
 
-def _number(name: str, answer) -> float:
+class _NotANumber(ValueError):
+    """An answer that is not one finite number; ``feedback`` says what was expected. The checks turn it
+    into their return value; a ``ValueError`` so that code calling ``_number`` directly still gets one."""
+
+    def __init__(self, feedback: Feedback):
+        super().__init__(feedback.message)
+        self.feedback = feedback
+
+
+def _not_answered(what: str, form: str = "your value") -> Feedback:
+    return Feedback(False, f"not answered yet: replace ... with {form} ({what}).", answered=False)
+
+
+def _number(what: str, answer, unit: str = "") -> float:
+    """``answer`` as one finite float; one-element arrays, NumPy and torch scalars are accepted.
+
+    Anything else raises :class:`_NotANumber` with the feedback for the student (checks turn it
+    into their return value: a check never raises on an answer)."""
+    u = f" in {unit}" if unit else ""
     if answer is Ellipsis or answer is None:
-        raise ValueError(f"{name}: no answer yet (replace ... with your value)")
-    if isinstance(answer, (str, bytes, bool)):
-        raise TypeError(f"{name}: expected a number, got {answer!r}")
+        raise _NotANumber(_not_answered(what))
+    if isinstance(answer, (str, bytes)):
+        raise _NotANumber(Feedback(False, f"{what}: expected a number{u}, got the text {answer!r:.40}; "
+                                          "compute it in Python and store the number (no quotes)."))
+    if isinstance(answer, (bool, np.bool_)):
+        raise _NotANumber(Feedback(False, f"{what}: expected a number{u}, got {answer!r} (a truth value)."))
+    if hasattr(answer, "detach") and hasattr(answer, "cpu"):  # a torch tensor, without importing torch
+        answer = answer.detach().cpu().numpy()
     try:
-        value = float(np.asarray(answer, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a single number, got {answer!r}") from None
+        arr = np.asarray(answer)
+    except Exception:
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in "iuf" or arr.dtype == object:
+        kind = type(answer).__name__
+        extra = " (a complex number)" if arr.dtype.kind == "c" else ""
+        raise _NotANumber(Feedback(False, f"{what}: expected a single number{u}, got {_a(kind)}{extra}."))
+    if arr.size != 1:
+        shape = "an empty array" if arr.size == 0 else f"an array of shape {arr.shape}"
+        raise _NotANumber(Feedback(False, f"{what}: expected a single number{u}, got {shape}; "
+                                          "pick the element the question asks for (e.g. rates[0])."))
+    value = float(arr.reshape(()))
     if not np.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value}")
+        raise _NotANumber(Feedback(False, f"{what}: expected a finite number{u}, got {value}; "
+                                          "look for a division by zero or a log of a negative number."))
     return value
+
+
+#: Factor-1000 slips, by unit: ``{unit: {answer / expected: what the answer looks like}}``.
+_UNIT_SLIPS = {
+    "nA": {1e3: "this looks like pA; lifbook uses nA ({e:.4g} nA = {a:.4g} pA)",
+           1e-3: "this looks like uA; lifbook uses nA ({e:.4g} nA = {a:.4g} uA)"},
+    "ms": {1e-3: "this looks like seconds; lifbook uses ms ({e:.4g} ms = {a:.4g} s)",
+           1e3: "this looks like microseconds; lifbook uses ms ({e:.4g} ms = {a:.4g} us)"},
+    "mV": {1e-3: "this looks like volts; lifbook uses mV ({e:.4g} mV = {a:.4g} V)",
+           1e3: "this looks like microvolts; lifbook uses mV ({e:.4g} mV = {a:.4g} uV)"},
+    "MOhm": {1e6: "this looks like Ohm; lifbook uses MOhm ({e:.4g} MOhm = {a:.4g} Ohm)",
+             1e3: "this looks like kOhm; lifbook uses MOhm ({e:.4g} MOhm = {a:.4g} kOhm)",
+             1e-3: "this looks like GOhm; lifbook uses MOhm ({e:.4g} MOhm = {a:.4g} GOhm)"},
+    "Hz": {1e-3: "that looks like a rate in spikes per ms; multiply by 1000 for Hz."},
+}
+
+
+def _unit_slip(a: float, expected: float, unit: str, rtol: float, atol: float, reveal: bool = True) -> str | None:
+    """The unit slip that turns ``expected`` into ``a`` (within tolerance), or ``None``. Without
+    ``reveal`` the message leaves out the numbers (the mystery neuron's values are secret)."""
+    for factor, message in _UNIT_SLIPS.get(unit, {}).items():
+        wrong = expected * factor
+        if expected != 0 and abs(a - wrong) <= atol * abs(factor) + max(rtol, 0.02) * abs(wrong):
+            return message.format(e=expected, a=wrong) if reveal else message.split(" (")[0]
+    return None
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _off_by(a: float, expected: float, unit: str) -> str:
+    direction = "high" if a > expected else "low"
+    if expected == 0:
+        return f"too {direction} by {abs(a - expected):.3g} {unit}".rstrip()
+    ratio = abs(a - expected) / abs(expected)
+    times = a / expected
+    if times >= 10:
+        return f"too {direction}: about {times:.3g} times the right value"
+    if 0 < times <= 0.1:
+        return f"too {direction}: about {1 / times:.3g} times too small"
+    return f"too {direction} by {ratio:.0%}"
 
 
 def check_value(answer, expected: float, *, what: str, unit: str, rtol: float = 0.02, atol: float = 0.0,
                 explain: str = "", mistakes: dict[str, float] | None = None, hint: str = "") -> Feedback:
     """Generic check: ``|answer - expected| <= atol + rtol |expected|``.
 
-    ``mistakes`` maps a message to the value a typical mistake gives; an answer within the same
-    tolerance of one of them gets that message. ``hint`` is appended to other wrong answers.
+    Never raises on ``answer``: ``...`` or ``None`` gives "not answered yet", text and arrays of
+    more than one number say what is expected; one-element arrays and NumPy or torch scalars
+    count as numbers. ``mistakes`` maps a message to the value a typical mistake gives; an answer
+    within the same tolerance of one of them gets that message. An answer 1000 times off in the
+    way a unit slip gives (pA for nA, s for ms, V for mV) is named as such. ``hint`` is appended
+    to other wrong answers.
     """
-    a = _number(what, answer)
+    try:
+        a = _number(what, answer, unit)
+    except _NotANumber as exc:
+        return exc.feedback
     tol = atol + rtol * abs(expected)
     shown = f"{expected:.4g} {unit}".strip()
     if abs(a - expected) <= tol:
         return Feedback(True, f"correct: {what} is {shown}{f' ({explain})' if explain else ''}.")
-    direction = "high" if a > expected else "low"
-    if expected != 0:
-        size = f"too {direction} by {abs(a - expected) / abs(expected):.0%}"
-    else:
-        size = f"too {direction} by {abs(a - expected):.3g} {unit}".rstrip()
+    size = _off_by(a, expected, unit)
     for message, wrong in (mistakes or {}).items():
         if abs(a - wrong) <= atol + rtol * abs(wrong) and abs(wrong - expected) > tol:
             return Feedback(False, f"{size}: {message}")
+    slip = _unit_slip(a, expected, unit, rtol, atol)
+    if slip:
+        return Feedback(False, f"{what}: {slip}.")
     return Feedback(False, f"{size}.{' ' + hint if hint else ''}")
 
 
 def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, **overrides) -> Feedback:
     """Check a rheobase (nA) for the LIF (``(u_th - u_rest)/R``) or the EIF (``(theta_rh - u_rest - delta_T)/R``)."""
-    model = model.upper()
+    model = choice("model", model.upper() if isinstance(model, str) else model, _MODELS)
     if model in ("LIF", "CLIF"):
         p = (params or CLIFParams()).replace(**overrides)
         expected = float(theory.lif_rheobase(p))
@@ -111,8 +209,8 @@ def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, 
             "(theta_rh - u_rest)/R.": (p.theta_rh - p.u_rest + p.delta_T) / p.R,
         }
         explain = "(theta_rh - u_rest - delta_T)/R"
-    else:
-        raise ValueError(f"model: expected 'LIF' or 'EIF', got {model!r}")
+    else:  # pragma: no cover - excluded by choice()
+        raise AssertionError(model)
     hint = ("Remember the leak: in steady state u = u_rest + R I." if model in ("LIF", "CLIF")
             else "Where do the fixed points of du/dt disappear?")
     return check_value(answer, expected, what=f"the {model} rheobase", unit="nA", rtol=rtol, explain=explain,
@@ -121,7 +219,7 @@ def check_rheobase(answer, model: str = "LIF", params=None, rtol: float = 0.02, 
 
 def check_rate(answer, I: float, model: str = "LIF", params=None, rtol: float = 0.02, **overrides) -> Feedback:
     """Check a stationary firing rate (Hz) under constant current ``I`` (nA)."""
-    model = model.upper()
+    model = choice("model", model.upper() if isinstance(model, str) else model, _MODELS)
     if model in ("LIF", "CLIF"):
         p = (params or CLIFParams()).replace(**overrides)
         expected = float(theory.lif_rate(I, p))
@@ -132,8 +230,8 @@ def check_rate(answer, I: float, model: str = "LIF", params=None, rtol: float = 
         expected = float(theory.eif_rate(I, p))
         T = float(theory.eif_time_to_threshold(I, p))
         no_ref = 1e3 / T if np.isfinite(T) else 0.0
-    else:
-        raise ValueError(f"model: expected 'LIF' or 'EIF', got {model!r}")
+    else:  # pragma: no cover - excluded by choice()
+        raise AssertionError(model)
     mistakes = {}
     if expected > 0:
         mistakes = {
@@ -166,7 +264,12 @@ def check_fixed_points(u_stable, u_unstable, I: float, params=None, atol: float 
     us, uu = theory.eif_fixed_points(I, p)
     if not np.isfinite(us):
         raise ValueError(f"I: {I} nA is above the rheobase ({theory.eif_rheobase(p):.3g} nA): there are no fixed points")
-    a, b = _number("u_stable", u_stable), _number("u_unstable", u_unstable)
+    if u_stable is Ellipsis and u_unstable is Ellipsis:
+        return _not_answered("u_stable and u_unstable, in mV", "your values")
+    try:
+        a, b = _number("u_stable", u_stable, "mV"), _number("u_unstable", u_unstable, "mV")
+    except _NotANumber as exc:
+        return exc.feedback
     if abs(a - uu) <= atol and abs(b - us) <= atol:
         return Feedback(False, "swapped: the stable fixed point is the lower one (F decreases through it), "
                                "the unstable one lies above theta_rh.")
@@ -177,9 +280,7 @@ def check_fixed_points(u_stable, u_unstable, I: float, params=None, atol: float 
 
 def check_order(slope, method: str = "euler", tol: float = 0.15) -> Feedback:
     """Check a measured convergence order (the slope of log error against log dt)."""
-    expected = {"euler": 1.0, "expeuler": 1.0}.get(method)
-    if expected is None:
-        raise ValueError(f"method: expected 'euler' or 'expeuler', got {method!r}")
+    expected = {"euler": 1.0, "expeuler": 1.0}[choice("method", method, ("euler", "expeuler"))]
     return check_value(slope, expected, what=f"the order of {method}", unit="", rtol=0, atol=tol,
                        mistakes={"that is the error's slope against the number of steps; against dt it is "
                                  "positive.": -expected,
@@ -200,8 +301,8 @@ class MysteryNeuron:
     def __init__(self, seed: int = 0, kind: str = "CLIF", n: int = 1):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed: expected an int, got {seed!r}")
-        if kind not in ("CLIF", "ELIF"):
-            raise ValueError(f"kind: expected 'CLIF' or 'ELIF', got {kind!r}")
+        kind = choice("kind", kind, ("CLIF", "ELIF"))
+        n = positive_int("n", n)
         rng = np.random.default_rng([int(seed), 7919])
         hidden = dict(tau_m=round(float(rng.uniform(5, 25)), 2), R=round(float(rng.uniform(5, 30)), 2),
                       u_rest=-70.0, t_ref=2.0)
@@ -232,27 +333,74 @@ class MysteryNeuron:
             out.update(theta_rh=p.theta_rh, delta_T=p.delta_T, rheobase=float(theory.eif_rheobase(p)))
         return out
 
+    #: Per estimate: unit, tolerance (relative, or absolute in the unit for potentials), the two
+    #: outer band edges, and a hint for a wrong estimate.
+    _SPECS = {
+        "tau_m": ("ms", "rel", 0.05, 0.20,
+                  "Fit the rise to a small step current: u(t) - u_rest = R I (1 - exp(-t/tau_m))."),
+        "R": ("MOhm", "rel", 0.05, 0.20, "Below threshold the steady depolarisation is R I."),
+        "rheobase": ("nA", "rel", 0.05, 0.20, "Find the smallest constant current that fires with a long step."),
+        "u_th": ("mV", "abs", 0.5, 2.0, "Look at the highest potential reached just before a spike."),
+        "theta_rh": ("mV", "abs", 0.5, 2.0, "For the EIF, theta_rh = u_rest + R I_rh + delta_T."),
+        "delta_T": ("mV", "rel", 0.20, 0.50,
+                    "The rheobase and the subthreshold resistance together give theta_rh - delta_T."),
+    }
+
     def check(self, **estimates) -> Feedback:
         """Check any of ``tau_m`` (ms), ``R`` (MOhm), ``rheobase`` (nA), ``u_th`` / ``theta_rh`` /
-        ``delta_T`` (mV); within 5% (0.5 mV for potentials, 20% for ``delta_T``)."""
+        ``delta_T`` (mV): one line per estimate, naming it and saying whether it is within
+        tolerance (5%; 0.5 mV for potentials; 20% for ``delta_T``), or in which band it is off
+        and in which direction, never the hidden value or the exact error. Never raises."""
         truth = self._truth()
-        unknown = set(estimates) - set(truth)
-        if unknown or not estimates:
-            raise ValueError(f"estimates: give some of {sorted(truth)}, got {sorted(estimates) or 'none'}")
-        units = {"tau_m": "ms", "R": "MOhm", "rheobase": "nA", "u_th": "mV", "theta_rh": "mV", "delta_T": "mV"}
-        hints = {"tau_m": "Fit the rise to a small step current: u(t) - u_rest = R I (1 - exp(-t/tau_m)).",
-                 "R": "Below threshold the steady depolarisation is R I.",
-                 "rheobase": "Bisect on the current between 'no spike' and 'spikes' with a long step.",
-                 "u_th": "Look at the highest potential reached just before a spike.",
-                 "theta_rh": "For the EIF, theta_rh = u_rest + R I_rh + delta_T.",
-                 "delta_T": "The rheobase and the subthreshold resistance together give theta_rh - delta_T."}
-        parts, ok = [], True
+        names = list(truth)
+        if not estimates:
+            return Feedback(False, f"not answered yet: give some of {', '.join(names)}, "
+                                   "e.g. neuron.check(tau_m=10.0, R=12.0).", answered=False)
+        lines, ok, answered, bad = [], True, False, 0
         for name, value in estimates.items():
-            rtol, atol = (0.2, 0.0) if name == "delta_T" else ((0.0, 0.5) if name in ("u_th", "theta_rh") else (0.05, 0.0))
-            f = check_value(value, truth[name], what=name, unit=units[name], rtol=rtol, atol=atol, hint=hints[name])
-            ok &= f.correct
-            parts.append(f.message)
-        return Feedback(ok, " ".join(parts))
+            if name not in truth:
+                close = suggest(name, names)
+                hint = f"did you mean {close}? " if close else ""
+                lines.append(f"{name}: not an estimate this neuron checks; {hint}Give some of {', '.join(names)}.")
+                ok, bad, answered = False, bad + 1, True
+                continue
+            unit, kind, tol, far, hint = self._SPECS[name]
+            try:
+                a = _number(name, value, unit)
+            except _NotANumber as exc:
+                lines.append(exc.feedback.message if exc.feedback.answered else f"{name}: not answered yet.")
+                ok, bad = False, bad + 1
+                answered |= exc.feedback.answered
+                continue
+            answered = True
+            line, good = self._band(name, a, truth[name], unit, kind, tol, far, hint)
+            ok &= good
+            bad += not good
+            lines.append(line)
+        if ok:
+            head = "correct: every estimate is within tolerance."
+        elif not answered:
+            head = "not answered yet:"
+        else:
+            head = f"{bad} of {len(lines)} estimates need work:"
+        return Feedback(ok, "\n".join([head, *("  " + ln for ln in lines)]), answered=answered or ok)
+
+    @staticmethod
+    def _band(name, a, true, unit, kind, tol, far, hint) -> tuple[str, bool]:
+        if kind == "rel":
+            off = abs(a - true) / abs(true)
+            bands = (f"within {tol:.0%}", f"{tol:.0%}-{far:.0%} off", f"more than {far:.0%} off")
+        else:
+            off = abs(a - true)
+            bands = (f"within {tol:g} {unit}", f"{tol:g}-{far:g} {unit} off", f"more than {far:g} {unit} off")
+        if off <= tol:
+            return f"{name}: ok, {bands[0]}.", True
+        direction = "too high" if a > true else "too low"
+        slip = _unit_slip(a, true, unit, tol if kind == "rel" else 0.05, 0.0, reveal=False)
+        if slip:
+            return f"{name}: {slip}.", False
+        band = bands[1] if off <= far else bands[2]
+        return f"{name}: {direction}, {band}. {hint}", False
 
 
 # -- Chapter 5: numerical methods --------------------------------------------------------------
@@ -274,7 +422,7 @@ def check_euler_stability(answer, kind: str = "stable", params=None, **overrides
         mistakes = {"that is where Euler starts to oscillate (1 - dt/tau_m < 0); the oscillation still decays "
                     "until |1 - dt/tau_m| > 1.": tau}
     else:
-        raise ValueError(f"kind: expected 'monotone' or 'stable', got {kind!r}")
+        choice("kind", kind, ("monotone", "stable"))
     return check_value(answer, expected, what=f"the largest {kind} Euler step", unit="ms", rtol=0.02,
                        explain=explain, mistakes=mistakes,
                        hint="Write one Euler step for the deviation u - u_inf and look at the factor.")
@@ -311,9 +459,7 @@ def check_rate_order(slope, scheme: str = "grid", tol: float = 0.25) -> Feedback
     ``scheme="interpolated"``: the crossing time linearly interpolated
     (:func:`lifbook.analysis.interpolated_spike_times`), order 2.
     """
-    expected = {"grid": 1.0, "interpolated": 2.0}.get(scheme)
-    if expected is None:
-        raise ValueError(f"scheme: expected 'grid' or 'interpolated', got {scheme!r}")
+    expected = {"grid": 1.0, "interpolated": 2.0}[choice("scheme", scheme, ("grid", "interpolated"))]
     other = 2.0 if expected == 1.0 else 1.0
     why = ("the spike waits for the next grid point, an error of up to one step per interval"
            if scheme == "grid" else "linear interpolation misses the crossing by O(dt**2)")
@@ -364,12 +510,14 @@ def check_psp_peak_time(answer, params=None, rtol: float = 0.02, **overrides) ->
 
 
 def check_mystery_neuron(neuron: "MysteryNeuron", answer) -> Feedback:
-    """Check a dict of estimates for a :class:`MysteryNeuron` (``neuron.check(**answer)``)."""
+    """Check a dict of estimates for a :class:`MysteryNeuron` (``neuron.check(**answer)``); never raises on
+    ``answer``."""
+    example = "{'tau_m': 10.0, 'R': 12.0, 'rheobase': 1.5, 'u_th': -50.0}"
     if answer is Ellipsis or answer is None:
-        raise ValueError("answer: no answer yet (replace ... with a dict of your estimates, e.g. "
-                         "{'tau_m': 10.0, 'R': 12.0, 'rheobase': 1.5, 'u_th': -50.0})")
-    if not isinstance(answer, dict):
-        raise TypeError(f"answer: expected a dict of estimates, got {type(answer).__name__}")
+        return _not_answered("a dict of your estimates", f"a dict such as {example}")
+    if not isinstance(answer, dict) or not all(isinstance(k, str) for k in answer):
+        return Feedback(False, f"answer: expected a dict of estimates such as {example}, "
+                               f"got {_a(type(answer).__name__)}.")
     return neuron.check(**answer)
 
 
@@ -458,11 +606,18 @@ def check_chunked_counts(answer, n: int = 20_000, steps: int = 5_000) -> Feedbac
     The set-up of the chapter 6 "Build" exercise: ``CLIFPopulation(n=n)`` (float64, exact
     integrator) under the constant currents ``np.linspace(1.5, 4.0, n)`` nA for ``steps`` steps.
     """
-    counts = np.asarray(answer)
     if answer is Ellipsis or answer is None:
-        raise ValueError("answer: no answer yet (replace ... with your array of spike counts)")
+        return _not_answered(f"the spike counts of the {n} neurons", "your array of counts")
+    if hasattr(answer, "detach") and hasattr(answer, "cpu"):
+        answer = answer.detach().cpu().numpy()
+    counts = np.asarray(answer) if not isinstance(answer, (str, bytes)) else np.asarray(None, dtype=object)
+    if counts.dtype.kind not in "iuf":
+        return Feedback(False, f"answer: expected an array of {n} spike counts, got {_a(type(answer).__name__)}.")
     if counts.shape != (n,):
-        raise ValueError(f"answer: expected spike counts of shape ({n},), got shape {counts.shape}")
+        return Feedback(False, f"answer: expected spike counts of shape ({n},) (one per neuron), "
+                               f"got shape {counts.shape}.")
+    if not np.all(np.isfinite(counts)) or np.any(counts != np.round(counts)):
+        return Feedback(False, "answer: spike counts are whole numbers; did you store rates instead of counts?")
     expected = CLIFPopulation(n=n).run(np.linspace(1.5, 4.0, n), steps=steps, record="count").spike_counts()
     diff = counts.astype(np.int64) - np.asarray(expected, dtype=np.int64)
     if not diff.any():
@@ -479,3 +634,32 @@ def check_chunked_counts(answer, n: int = 20_000, steps: int = 5_000) -> Feedbac
 
 
 __all__ += ["check_bytes_per_update", "check_record_steps", "check_chunked_counts"]
+
+
+# -- chapter 4: the bistable EIF ---------------------------------------------------------------------
+def check_bistable_edge(answer, params=None, rtol: float = 0.02, **overrides) -> Feedback:
+    """Check the lower edge (nA) of the EIF's bistable range: the smallest current with tonic firing from reset.
+
+    ``I_low = (u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T)) / R`` for
+    ``u_reset > theta_rh`` (:func:`lifbook.theory.eif_bistable_range`); with ``u_reset <=
+    theta_rh`` there is no bistability and the edge is the rheobase.
+    """
+    p = (params or ELIFParams()).replace(**overrides)
+    low, rh = (float(v) for v in theory.eif_bistable_range(p))
+    x = (p.u_reset - p.theta_rh) / p.delta_T
+    mistakes = {
+        "that is the rheobase, the upper edge: where the resting state vanishes. The lower edge is where "
+        "the orbit vanishes, when the unstable fixed point reaches u_reset.": rh,
+        "that leaves out the exponential term: at u_reset it is delta_T exp((u_reset - theta_rh)/delta_T), "
+        "not negligible above theta_rh.": (p.u_reset - p.u_rest) / p.R,
+        "check the signs: the orbit exists while F(u_reset) + R I > 0, so R I_low = -F(u_reset) = "
+        "(u_reset - u_rest) - delta_T exp(...).": -low,
+        "that is a voltage (mV); divide by R (MOhm) to get nA.": low * p.R,
+    }
+    return check_value(answer, low, what="the lower edge of the bistable range", unit="nA", rtol=rtol,
+                       atol=1e-3, explain="(u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T))/R"
+                       if x > 0 else "no bistability: u_reset <= theta_rh, so it is the rheobase",
+                       mistakes=mistakes, hint="Where does the unstable fixed point reach u_reset?")
+
+
+__all__ += ["check_bistable_edge"]

@@ -27,10 +27,13 @@ shape (a heterogeneous population). ``dt`` is one clock for the population.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+
+from .validate import param_names
 
 __all__ = [
     "CLIFParams",
@@ -281,8 +284,23 @@ class CLIFParams:
 
     # -- convenience ------------------------------------------------------------------
     def replace(self, **changes) -> "CLIFParams":
-        """A copy with some parameters changed (validated again)."""
+        """A copy with some parameters changed (validated again; unknown names are a ``TypeError``)."""
+        self.check_names(changes)
         return replace(self, **changes)
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The parameter names, in order (``tau_m``, ``u_rest``, ...)."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def check_names(cls, given) -> None:
+        """``TypeError`` naming the first unknown parameter in ``given``, the closest valid name and all of them."""
+        notes = {}
+        if cls.model == "CLIF":
+            notes = {k: "an ELIF parameter: use ELIFParams or ELIFPopulation" for k in ("theta_rh", "delta_T")}
+        param_names(given, cls.names(), f"a{'n' if cls.model[0] in 'AEFHILMNORSX' else ''} {cls.model} parameter",
+                    notes)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -338,6 +356,24 @@ class ELIFParams(CLIFParams):
         cap = np.minimum((np.asarray(self.u_th) - np.asarray(self.theta_rh)) / np.asarray(self.delta_T),
                          EXP_ARG_CAP)
         return _simplify(cap)
+
+
+def _check_names_first(cls):
+    """Wrap the dataclass ``__init__``: unknown keywords get :meth:`CLIFParams.check_names`'s message."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        if kwargs:
+            type(self).check_names(kwargs)
+        init(self, *args, **kwargs)
+
+    cls.__init__ = __init__
+    return cls
+
+
+_check_names_first(CLIFParams)
+_check_names_first(ELIFParams)
 
 
 def print_default_parameters() -> None:

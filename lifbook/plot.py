@@ -271,9 +271,9 @@ def throughput(table: dict, ax=None, caches: dict | None = None, bytes_per_updat
 def benchmark_bars(rows, ax=None, color="C0", highlight: str = "lifbook", highlight_color="C3"):
     """Horizontal bars of a benchmark's medians with min-max ranges, on a log axis.
 
-    ``rows`` are rows of ``bench/results.json`` (:func:`lifbook.scale.workload_rows`): ``impl``,
-    ``mups_median``, ``mups_min``, ``mups_max``. Names containing ``highlight`` are drawn in
-    ``highlight_color``.
+    ``rows`` are rows of the benchmark results (:func:`lifbook.scale.workload_rows` of
+    :func:`lifbook.scale.load_benchmark`): ``impl``, ``mups_median``, ``mups_min``, ``mups_max``.
+    Names containing ``highlight`` are drawn in ``highlight_color``.
     """
     ax = _axes(ax, figsize=(6, 0.35 * len(rows) + 1))
     names = [r["impl"] for r in rows]
@@ -293,3 +293,31 @@ def benchmark_bars(rows, ax=None, color="C0", highlight: str = "lifbook", highli
 
 
 __all__ += ["throughput", "benchmark_bars"]
+
+
+def hysteresis(currents, rates_up, rates_down, params: ELIFParams | None = None, ax=None, theory_points: int = 400):
+    """The EIF f-I curve swept up and down (markers) over the two theory branches (lines).
+
+    ``rates_up``/``rates_down`` (Hz) as :func:`lifbook.analysis.hysteresis_sweep` returns them
+    for ``currents`` (nA). Lines: :func:`lifbook.theory.eif_rate` from rest (solid) and from
+    reset (dashed: the periodic orbit), on a fine grid over the same range; the bistable range
+    (:func:`lifbook.theory.eif_bistable_range`) is shaded.
+    """
+    ax = _axes(ax, figsize=(6, 3.5))
+    p = ELIFParams() if params is None else params
+    I = np.asarray(currents, dtype=float)
+    fine = np.linspace(I.min(), I.max(), theory_points)
+    I_low, I_rh = (float(v) for v in theory.eif_bistable_range(p))
+    if I_rh > I_low:
+        ax.axvspan(max(I_low, I.min()), min(I_rh, I.max()), color="0.92", lw=0, label="bistable (theory)")
+    ax.plot(fine, theory.eif_rate(fine, p), color="C0", lw=1.5, label="theory, from rest")
+    ax.plot(fine, theory.eif_rate(fine, p, start="reset"), color="C3", lw=1.5, ls="--",
+            label="theory, from reset (orbit)")
+    ax.plot(I, np.asarray(rates_up), "^", color="C0", ms=6, mfc="none", label="sweep up")
+    ax.plot(I, np.asarray(rates_down), "v", color="C3", ms=4, label="sweep down")
+    ax.set_xlabel("I (nA)")
+    ax.set_ylabel("rate (Hz)")
+    return ax
+
+
+__all__ += ["hysteresis"]

@@ -20,12 +20,26 @@ from typing import Any
 import numpy as np
 
 from . import engine as _engine
+from . import timing as _timing
 from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients
 from .params import MAX_ABS_DRIVE, CLIFParams, ELIFParams
 from .record import Record, record_names
+from .validate import UnitWarning, optional_positive_int, positive_int
 
-__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning"]
+__all__ = ["CLIFPopulation", "ELIFPopulation", "NumericalWarning", "UnitWarning"]
+
+#: ``|R x|`` (mV) above which an input is taken for a unit slip and warned about, once per population:
+#: physiological drives are tens of mV; 1000 mV is 100 nA at the default R = 10 MOhm. The input must
+#: also move ``u`` by more than ``WARN_STEP_JUMP`` mV in one step (``|R x| (1 - exp(-dt/tau_m))``), so
+#: that a brief pulse (a charge ``q`` in one short step, ``x = q/dt``, which moves ``u`` by about
+#: ``R q / tau_m`` however small ``dt``) is not taken for a slip.
+WARN_ABS_DRIVE = 1000.0
+WARN_STEP_JUMP = 10.0
+#: ``forward`` checks the drive of the first step after a reset and of every ``_WARN_EVERY``-th step
+#: after it (a unit slip repeats), so the check costs at most one pass over ``x`` in 64 steps;
+#: ``run`` checks all of its input in the pass that already looks for NaN and inf.
+_WARN_EVERY = 64
 
 
 class NumericalWarning(UserWarning):
@@ -52,10 +66,7 @@ def _resolve_shape(n, shape) -> tuple[int, ...]:
             raise ValueError(f"shape: expected a non-empty tuple of ints >= 1, got {shape!r}")
         shape = tuple(int(d) for d in shape)
     if n is not None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n: expected an int >= 1, got {type(n).__name__} {n!r}")
-        if n <= 0:
-            raise ValueError(f"n: the number of neurons must be >= 1, got {n}")
+        n = positive_int("n", n)
         if shape is not None and math.prod(shape) != n:
             raise ValueError(f"n: n={n} does not match shape={shape} (which holds {math.prod(shape)} neurons)")
         shape = shape if shape is not None else (int(n),)
@@ -71,8 +82,11 @@ class _Population:
 
     def __init__(self, n: int | None = None, shape=None, *, params: CLIFParams | None = None,
                  method: str | None = None, backend: str | None = None, device=None, dtype=None,
-                 batch_size: int | None = None, engine: str = "auto", **param_values):
+                 batch_size: int | None = None, engine: str = "auto", spike_timing: str = "grid",
+                 **param_values):
         self.shape = _resolve_shape(n, shape)
+        if param_values:
+            self.Params.check_names(param_values)
         if params is None:
             self.params = self.Params(**param_values)
         elif not isinstance(params, self.Params):
@@ -84,11 +98,14 @@ class _Population:
         if method not in self.methods:
             raise ValueError(f"method: expected one of {self.methods}, got {method!r}")
         self.method = method
+        self.spike_timing = _timing.check_spike_timing(spike_timing, method, self.params.t_ref, self.params.dt,
+                                                        self.Params.model)
         self._engine_request = _engine.check_request(engine)
         self._request = (backend, device, dtype)
         # With nothing chosen explicitly, the first input decides (torch tensor -> torch on its device).
         self._auto = backend is None and device is None and dtype is None
         self._bound = not self._auto
+        self._drive_warned, self._warn_x = False, (None, np.inf)
         self.backend: Backend = make_backend(backend, device, dtype)
         self.batch_size = None
         self._check_stability()
@@ -123,8 +140,22 @@ class _Population:
         return self._state.i if self._state.i is not None else self._last_x
 
     @property
+    def precise(self) -> bool:
+        """True with ``spike_timing="precise"`` (spike times off the grid, see :mod:`lifbook.timing`)."""
+        return self.spike_timing == "precise"
+
+    @property
+    def spike_offset(self):
+        """Precise mode: time of each spike of the last step after the step's start (ms, 0 where no spike).
+
+        The spike of neuron ``j`` in the last step happened at ``time - dt + spike_offset[j]``;
+        ``None`` with ``spike_timing="grid"`` (spikes at the end of the step).
+        """
+        return self._offsets
+
+    @property
     def refractory(self):
-        """Refractory steps left per neuron (0: integrating)."""
+        """Refractory steps left per neuron (0: integrating); ms left with ``spike_timing="precise"``."""
         if self._state.ref is None:
             return self.backend.full(self.state_shape, 0, dtype=self.backend.int_dtype())
         return self._state.ref
@@ -166,7 +197,15 @@ class _Population:
             coef.update(k_nl=f(k.k_nl), theta_rh=f(p.theta_rh), delta_T=f(p.delta_T), arg_cap=f(p.exp_arg_cap))
             if self.method == "etd2":
                 coef.update(k_nl2=f(k.k_nl2))
-        self._coef = StepCoefficients(**coef)
+        if self.precise:
+            # The refractory time is a float state (ms), not a step count: no n_ref.
+            coef.pop("n_ref", None)
+            elif_ = isinstance(p, ELIFParams)
+            self._coef = _timing.PreciseCoefficients(
+                grid=StepCoefficients(**coef), tau_m=p.tau_m, R=p.R, tau_syn=p.tau_syn, t_ref=p.t_ref, dt=p.dt,
+                tol=_timing.elif_tol(p.dt) if elif_ else 0.0)
+        else:
+            self._coef = StepCoefficients(**coef)
         self._max_abs_x = MAX_ABS_DRIVE / float(np.max(p.R))
         # The engine object for this backend and shape (see lifbook.engine for the contract).
         self._engine = _engine.select(self.backend, self.shape, self._engine_request)
@@ -188,41 +227,51 @@ class _Population:
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """Give the state shape ``(batch_size, *shape)`` (``None``: unbatched) and reset the state."""
-        if batch_size is not None:
-            if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-                raise TypeError(f"batch_size: expected an int >= 1 or None, got {type(batch_size).__name__}")
-            if batch_size < 1:
-                raise ValueError(f"batch_size: must be >= 1, got {batch_size}")
-            batch_size = int(batch_size)
-        self.batch_size = batch_size
+        self.batch_size = optional_positive_int("batch_size", batch_size)
         self.reset_state_variables()
+
+    @property
+    def _grid_coef(self) -> StepCoefficients:
+        """The grid method's coefficients (those inside the precise ones in precise mode)."""
+        return self._coef.grid if self.precise else self._coef
+
+    def _new_ref(self):
+        """A refractory state of zeros: int32 steps, or float ms in precise mode; ``None`` without one."""
+        be = self.backend
+        if self.precise:
+            return be.full(self.state_shape, 0.0)
+        if self._coef.n_ref is not None:
+            return be.full(self.state_shape, 0, dtype=be.int_dtype())
+        return None
 
     def reset_state_variables(self) -> None:
         """Reset every state variable: ``v = u_rest``, ``I = 0``, no refractoriness, no spikes, time 0."""
-        be, c = self.backend, self._coef
+        be, c = self.backend, self._grid_coef
         shape = self.state_shape
         v = be.full(shape, 0.0) + c.u_rest
         i = be.full(shape, 0.0) if c.a_syn is not None else None
-        ref = be.full(shape, 0, dtype=be.int_dtype()) if c.n_ref is not None else None
-        self._state = LIFState(v, i, ref)
+        self._state = LIFState(v, i, self._new_ref())
+        self._offsets = be.full(shape, 0.0) if self.precise else None
         self.s = be.zeros_bool(shape)
         self._last_x = be.full(shape, 0.0)
         self.steps = 0
 
     def set_params(self, **changes) -> None:
         """Change parameters (validated again); the state is kept, new state variables start at 0."""
+        self.Params.check_names(changes)
         new = self.params.replace(**changes)
         new.check_shape(self.shape)
+        _timing.check_spike_timing(self.spike_timing, self.method, new.t_ref, new.dt, self.Params.model)
         self.params = new
         self._check_stability()
         self._prepare()
-        be, c, st = self.backend, self._coef, self._state
+        be, c, st = self.backend, self._grid_coef, self._state
         i = st.i if c.a_syn is not None else None
         if c.a_syn is not None and i is None:
             i = be.full(self.state_shape, 0.0)
-        ref = st.ref if c.n_ref is not None else None
-        if c.n_ref is not None and ref is None:
-            ref = be.full(self.state_shape, 0, dtype=be.int_dtype())
+        ref = self._new_ref()
+        if ref is not None and st.ref is not None:
+            ref = st.ref
         self._state = LIFState(st.v, i, ref)
 
     # -- input ------------------------------------------------------------------------------
@@ -240,9 +289,33 @@ class _Population:
                              f"{'' if self.batch_size is None else f' with batch size {self.batch_size}'}, "
                              f"got {tuple(lead) + tuple(shape) if lead else tuple(shape)}")
 
-    def _input(self, x, name="x", check=True):
+    def _input(self, x, name="x", check=True, stacklevel=5):
         self._bind(x)
-        return self.backend.as_input(x, name, self._max_abs_x, check=check)
+        arr = self.backend.as_input(x, name, self._max_abs_x, check=False)
+        if check:
+            # One pass: the backend's range check returns the largest |x| it saw.
+            self._warn_drive(self.backend.check_values(arr, name, self._max_abs_x), name, stacklevel)
+        return arr
+
+    def _warn_drive(self, peak, name, stacklevel):
+        """Warn (:class:`UnitWarning`, once per population) when ``max |R x|`` exceeds ``WARN_ABS_DRIVE`` mV
+        and one step of ``x`` moves ``u`` by more than ``WARN_STEP_JUMP`` mV."""
+        if self._drive_warned or peak is None:
+            return
+        p = self.params
+        if self._warn_x[0] is not p:  # the threshold in nA, computed once per parameter set
+            R = float(np.max(p.R))
+            jump = R * -math.expm1(-p.dt / float(np.min(p.tau_m)))
+            self._warn_x = (p, max(WARN_ABS_DRIVE / R, WARN_STEP_JUMP / jump))
+        if not peak > self._warn_x[1]:
+            return
+        R = float(np.max(p.R))
+        drive = peak * R
+        self._drive_warned = True
+        warnings.warn(
+            f"{name}: |R x| reaches {drive:.4g} mV (x up to {peak:.4g} nA with R = {R:g} MOhm), far beyond the "
+            f"tens of mV that move a neuron. lifbook's currents are in nA: {peak:.4g} looks like pA "
+            f"({peak:.4g} pA = {peak / 1e3:.4g} nA). Warned once per population.", UnitWarning, stacklevel=stacklevel)
 
     # -- simulation ------------------------------------------------------------------------------
     def forward(self, x) -> Any:
@@ -255,6 +328,9 @@ class _Population:
         x = self._input(x, check=False)
         self._check_step_shape(tuple(x.shape))
         self._advance(x, check=True)
+        if self.steps % _WARN_EVERY == 1 and not self._drive_warned:
+            # After the step (which rejected NaN, inf and impossible drives), on a sample of steps.
+            self._warn_drive(self.backend.max_abs(x), "x", stacklevel=3)
         return self.s
 
     __call__ = forward
@@ -263,7 +339,11 @@ class _Population:
         """One step. With ``check``, the input's values are validated first (finite, ``|R x|``
         bounded); the engine fuses that check into its pass over ``x``. The state changes only
         if the input is valid."""
-        self.s, self._state = self._engine.step(x, self._state, self._coef, self._max_abs_x if check else None)
+        out = self._engine.step(x, self._state, self._coef, self._max_abs_x if check else None)
+        if self.precise:
+            self.s, self._state, self._offsets = out
+        else:
+            self.s, self._state = out
         self._last_x = x
         self.steps += 1
 
@@ -290,14 +370,13 @@ class _Population:
         rec = self._run_loop(xs, constant, T, record)
         t = t0 + self.params.dt * np.arange(1, T + 1)
         return Record(t=t, dt=self.params.dt, model=self.Params.model, params=self.params,
-                      meta={"method": self.method, "backend": self.backend.describe(),
+                      meta={"method": self.method, "spike_timing": self.spike_timing,
+                            "backend": self.backend.describe(),
                             "state_shape": self.state_shape}, **rec)
 
     def _run_input(self, x, steps):
         if steps is not None:
-            if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-                raise ValueError(f"steps: expected an int >= 1, got {steps!r}")
-            steps = int(steps)
+            steps = positive_int("steps", steps)
         if callable(x) and not is_tensor(x) and not isinstance(x, np.ndarray):
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
@@ -324,15 +403,18 @@ class _Population:
 
     def _run_loop(self, xs, constant: bool, T: int, record) -> dict:
         """``T`` steps by the engine; the population writes its state, spikes, last input and step count."""
-        self.s, self._state, rec = self._engine.run(xs, self._state, self._coef, record,
-                                                    steps=T if constant else None)
+        out = self._engine.run(xs, self._state, self._coef, record, steps=T if constant else None)
+        if self.precise:
+            self.s, self._state, rec, self._offsets = out
+        else:
+            self.s, self._state, rec = out
         self._last_x = xs if constant else xs[T - 1]
         self.steps += T
         return rec
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(shape={self.shape}, batch_size={self.batch_size}, method={self.method!r}, "
-                f"backend={self.backend.describe()})")
+                f"spike_timing={self.spike_timing!r}, backend={self.backend.describe()})")
 
 
 class CLIFPopulation(_Population):
@@ -349,6 +431,13 @@ class CLIFPopulation(_Population):
     population's shape. ``method``: ``"exact"`` (default; exact for input held constant over a
     step) or ``"euler"`` (forward Euler, for teaching). ``backend``: ``"numpy"``, ``"torch"`` or
     ``None`` (the first input decides); ``device`` and ``dtype`` as in torch.
+
+    ``spike_timing``: ``"grid"`` (default: spikes at the end of the step, ``t_ref`` rounded to
+    steps) or ``"precise"`` (the crossing located inside the step on the exact solution, reset
+    and an exactly ``t_ref`` long refractory period from there; needs ``t_ref >= dt`` and
+    ``method="exact"``; see :mod:`lifbook.timing`). ``model.s`` still marks the step,
+    ``model.spike_offset`` holds the spike's time after the step's start, and ``run()`` records
+    the precise times (:class:`~lifbook.record.Record`).
     """
 
     Params = CLIFParams
@@ -385,6 +474,10 @@ class ELIFPopulation(_Population):
 
     See :class:`lifbook.params.LIFCoefficients` for the coefficients and
     :func:`lifbook.dynamics.neuron_update` for the one update all engines evaluate.
+
+    ``spike_timing="precise"`` (with ``"etd2"``, ``t_ref >= dt``): the steps that need it are
+    redone with integrating-factor RK4 sub-steps and the crossing of ``u_th`` is located inside
+    the step (see :class:`CLIFPopulation` and :mod:`lifbook.timing`).
     """
 
     Params = ELIFParams

@@ -5,6 +5,14 @@ Time convention: step ``k`` (0-based) integrates from ``t0 + k dt`` to ``t0 + (k
 ``spikes[k]`` the spikes emitted then. Arrays have shape ``(T, *state_shape)`` where
 ``state_shape`` is ``(batch, *shape)`` or ``shape`` for an unbatched population. They live on
 the population's backend (NumPy arrays or torch tensors); :meth:`Record.numpy` converts.
+
+Precise spike timing (``spike_timing="precise"``, see :mod:`lifbook.timing`): ``spikes[k]``
+still marks the step in which a spike happened, and ``offsets`` (recorded with ``spikes``) holds
+its time after the start of that step, in ms (``0 <= offsets[k] <= dt`` where ``spikes[k]``;
+0 elsewhere), so the spike happened at ``t[k] - dt + offsets[k]``. :meth:`Record.spike_times`,
+:meth:`Record.spike_events` and :meth:`Record.steady_rates` use these times. ``offsets`` is a
+dense array of the state's dtype, like ``v``: it costs as much memory as recording ``v``
+(``T * state size * 4 or 8`` bytes); ``record=("count",)`` records neither.
 """
 from __future__ import annotations
 
@@ -12,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
+from .validate import suggest
 
 __all__ = ["Record", "RECORDABLE", "record_names"]
 
@@ -24,7 +34,9 @@ def record_names(record) -> tuple:
     record = (record,) if isinstance(record, str) else tuple(record)
     bad = [r for r in record if r not in RECORDABLE]
     if bad:
-        raise ValueError(f"record: unknown name(s) {bad}; choose from {RECORDABLE}")
+        close = suggest(bad[0], RECORDABLE)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"record: unknown name(s) {bad}{hint}; choose from {RECORDABLE}")
     return record
 
 
@@ -40,7 +52,9 @@ class Record:
 
     ``spikes``: bool, ``v``: membrane potential (mV), ``i``: current ``I`` entering the membrane
     equation (nA; the synaptic current, or the input when ``tau_syn = 0``), ``count``: spikes per
-    neuron over the run (int64, shape ``state_shape``). Variables that were not recorded are ``None``.
+    neuron over the run (int64, shape ``state_shape``), ``offsets``: precise mode only, the time of
+    each spike after the start of its step (ms, see the module docstring). Variables that were not
+    recorded are ``None``.
     """
 
     t: np.ndarray
@@ -51,13 +65,14 @@ class Record:
     v: Any = None
     i: Any = None
     count: Any = None
+    offsets: Any = None
     meta: dict = field(default_factory=dict)
 
     # -- conversion -----------------------------------------------------------------
     def numpy(self) -> "Record":
         """A copy whose arrays are NumPy arrays (copied off the GPU if needed)."""
         return replace(self, spikes=_to_numpy(self.spikes), v=_to_numpy(self.v), i=_to_numpy(self.i),
-                       count=_to_numpy(self.count))
+                       count=_to_numpy(self.count), offsets=_to_numpy(self.offsets))
 
     # -- summaries --------------------------------------------------------------------
     @property
@@ -84,21 +99,44 @@ class Record:
         """Mean firing rate per neuron over the whole run, in Hz (counts / duration)."""
         return self.spike_counts() / (self.duration * 1e-3)
 
+    @property
+    def precise(self) -> bool:
+        """True if the spike times are off the grid (``spike_timing="precise"`` with spikes recorded)."""
+        return self.offsets is not None
+
+    def _times(self, k, offsets):
+        """Spike times (ms) of spikes in steps ``k``: the step's end, or its start plus the offset."""
+        if offsets is None:
+            return self.t[k]
+        return (self.t[k] - self.dt) + offsets
+
     def spike_times(self, index=()) -> np.ndarray:
-        """Spike times (ms) of one neuron; ``index`` indexes ``state_shape`` (e.g. ``(trial, neuron)``)."""
+        """Spike times (ms) of one neuron; ``index`` indexes ``state_shape`` (e.g. ``(trial, neuron)``).
+
+        On the grid (step ends) by default; the located crossing times with ``spike_timing="precise"``.
+        """
         s = self._need("spikes")
         idx = index if isinstance(index, tuple) else (index,)
         train = s[(slice(None),) + idx]
         if train.ndim != 1:
             raise ValueError(f"index: {index!r} selects {train.shape[1:]} neurons, not one; "
                              f"the state shape is {s.shape[1:]}")
-        return self.t[np.flatnonzero(train)]
+        k = np.flatnonzero(train)
+        off = None if self.offsets is None else _to_numpy(self.offsets)[(slice(None),) + idx][k]
+        return self._times(k, off)
 
     def spike_events(self) -> tuple[np.ndarray, np.ndarray]:
-        """All spikes as ``(times_ms, flat_neuron_index)`` arrays, time-ordered (for rasters)."""
+        """All spikes as ``(times_ms, flat_neuron_index)`` arrays, time-ordered (for rasters).
+
+        Precise times (``spike_timing="precise"``) are sorted by time (ties by neuron index).
+        """
         s = self._need("spikes")
         k, j = np.nonzero(s.reshape(s.shape[0], -1))
-        return self.t[k], j
+        if self.offsets is None:
+            return self.t[k], j
+        times = self._times(k, _to_numpy(self.offsets).reshape(s.shape[0], -1)[k, j])
+        order = np.lexsort((j, times))
+        return times[order], j[order]
 
     def steady_rates(self) -> np.ndarray:
         """Rate per neuron from its interspike intervals, ``(n_spikes - 1)/(t_last - t_first)`` in Hz.
@@ -113,6 +151,10 @@ class Record:
         first = np.where(any_, flat.argmax(axis=0), 0)
         last = np.where(any_, flat.shape[0] - 1 - flat[::-1].argmax(axis=0), 0)
         span = (last - first) * self.dt
+        if self.offsets is not None:
+            off = _to_numpy(self.offsets).reshape(s.shape[0], -1)
+            cols = np.arange(flat.shape[1])
+            span = span + (off[last, cols] - off[first, cols])
         with np.errstate(divide="ignore", invalid="ignore"):
             isi_rate = np.where(count >= 2, (count - 1) / np.where(span > 0, span, 1.0) * 1e3, 0.0)
         fallback = count / (self.duration * 1e-3)

@@ -8,23 +8,25 @@ bytes, so its speed is set by memory traffic (a roofline argument, Williams et a
 :func:`bytes_per_update` counts those bytes for ``forward`` (the whole state is read and written
 every step) and for ``run`` (lifbook's engine keeps a block of neurons' state in the cache for
 many steps, so only the input and what is recorded travel). :func:`stream_bandwidth` measures
-the bandwidth of this machine with NumPy; :func:`load_benchmark` reads ``bench/results.json``
-(written by ``bench/bench_lifbook.py``) and :func:`throughput_table` and
-:func:`workload_rows` pick the figures the book plots.
+the bandwidth of this machine with NumPy; :func:`load_benchmark` reads the committed benchmark
+run (``lifbook/data/bench_results.json``, package data written by ``bench/bench_lifbook.py``),
+and :func:`throughput_table` and :func:`workload_rows` pick the figures the book plots.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from .record import record_names
+from .validate import choice, positive_int
 
 __all__ = ["bytes_per_update", "record_nbytes", "stream_bandwidth", "cache_sizes", "throughput", "load_benchmark",
-           "throughput_table", "workload_rows", "RESULTS_ENV"]
+           "throughput_table", "workload_rows", "RESULTS_ENV", "RESULTS_FILE"]
 
 #: Environment variable naming a ``results.json`` for :func:`load_benchmark`.
 RESULTS_ENV = "LIFBOOK_BENCH_RESULTS"
@@ -35,12 +37,6 @@ _OPS = ("forward", "run")
 def _bytes_per_neuron_and_step(record: tuple, size: int) -> int:
     """What a recorded step adds per neuron: 1 byte of spikes, ``size`` for ``v`` and for ``i``."""
     return ("spikes" in record) + size * ("v" in record) + size * ("i" in record)
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
 
 
 def _itemsize(dtype) -> int:
@@ -72,8 +68,7 @@ def bytes_per_update(op: str = "forward", *, dtype="float32", refractory: bool =
     For a CLIF population in float32 with refractoriness, ``forward`` moves
     4 + 2*4 + 2*4 + 1 = 21 bytes per update.
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
+    choice("op", op, _OPS)
     size = _itemsize(dtype)
     record = record_names(record)
     x = size if input_per_neuron else 0
@@ -88,7 +83,7 @@ def record_nbytes(N: int, T: int, record=("spikes", "v"), *, dtype="float32") ->
     ``"spikes"``: ``T * N`` bools; ``"v"`` and ``"i"`` (the synaptic current, or the input where
     there is no filter): ``T * N`` values of ``dtype`` each; ``"count"``: ``N`` int64 counts.
     """
-    N, T = _positive_int("N", N), _positive_int("T", T)
+    N, T = positive_int("N", N), positive_int("T", T)
     record = record_names(record)
     return T * N * _bytes_per_neuron_and_step(record, _itemsize(dtype)) + 8 * N * ("count" in record)
 
@@ -104,7 +99,7 @@ def stream_bandwidth(nbytes: int = 1 << 28, repeats: int = 5, threads: int = 1) 
     """
     if nbytes < 1 << 20:
         raise ValueError(f"nbytes: expected at least 1 MiB so that caches do not count, got {nbytes}")
-    threads = _positive_int("threads", threads)
+    threads = positive_int("threads", threads)
     a = np.ones(nbytes // 8)
     b = np.empty_like(a)
     parts = [(b[k * a.size // threads:(k + 1) * a.size // threads], a[k * a.size // threads:(k + 1) * a.size // threads])
@@ -161,11 +156,10 @@ def throughput(Model, N: int, op: str = "forward", *, steps: int | None = None, 
     (``run``). The first call (compilation, cache loading) is not timed.
     ``kw`` goes to the population (``dtype``, ``backend``, ``device``, ``engine``, parameters).
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
-    N = _positive_int("N", N)
+    choice("op", op, _OPS)
+    N = positive_int("N", N)
     budget, cap = (2e8, 5_000) if op == "forward" else (5e8, 20_000)
-    steps = min(max(5, int(budget // N)), cap) if steps is None else _positive_int("steps", steps)
+    steps = min(max(5, int(budget // N)), cap) if steps is None else positive_int("steps", steps)
     model = Model(n=N, **kw)
     rheobase = _rheobase(model)
     x = model.backend.as_input(np.random.default_rng(seed).uniform(0.8 * rheobase, 2.0 * rheobase, N), "x",
@@ -202,34 +196,34 @@ def _synchronizer(model):
     return lambda: None
 
 
-def _find_results() -> Path:
-    env = os.environ.get(RESULTS_ENV)
-    if env:
-        return Path(env)
-    here = Path.cwd().resolve()
-    for d in (here, *here.parents):
-        p = d / "bench" / "results.json"
-        if p.is_file():
-            return p
-    raise FileNotFoundError(
-        "bench/results.json: not found in this directory or above it; run "
-        "`python bench/bench_lifbook.py --json bench/results.json` in a clone of lifbook, or set "
-        f"{RESULTS_ENV} to a results file")
+#: The committed benchmark run, shipped with the package (written by ``bench/bench_lifbook.py --json``).
+RESULTS_FILE = "data/bench_results.json"
 
 
 def load_benchmark(path=None) -> dict:
     """The results of ``bench/bench_lifbook.py`` (its ``--json`` file) as a dict.
 
-    ``path`` defaults to ``$LIFBOOK_BENCH_RESULTS`` or the first ``bench/results.json`` found
-    in the working directory or above it (a clone of lifbook; the book's chapters run in
-    ``book/``). The schema is described in ``bench/RESULTS.md``.
+    ``path`` defaults to ``$LIFBOOK_BENCH_RESULTS`` if set, else the committed run shipped with
+    the package (``lifbook/data/bench_results.json``, package data: found wherever lifbook is
+    installed, whatever the working directory). The schema is described in ``bench/RESULTS.md``.
     """
-    p = _find_results() if path is None else Path(path)
-    with open(p) as f:
-        res = json.load(f)
-    missing = [k for k in ("machine", "workloads", "library") if k not in res]
+    if path is None:
+        path = os.environ.get(RESULTS_ENV) or None
+    if path is None:
+        p = resources.files(__package__).joinpath(RESULTS_FILE)
+        where = f"lifbook/{RESULTS_FILE} (package data)"
+    else:
+        p = Path(path)
+        where = str(p)
+    try:
+        with p.open() as f:
+            res = json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"path: no benchmark results file at {where}; write one with "
+                                "`python bench/bench_lifbook.py --json FILE` in a clone of lifbook") from None
+    missing = [k for k in ("machine", "workloads", "library") if not isinstance(res, dict) or k not in res]
     if missing:
-        raise ValueError(f"path: {p} is not a results file of bench/bench_lifbook.py (no {missing})")
+        raise ValueError(f"path: {where} is not a results file of bench/bench_lifbook.py (no {missing})")
     return res
 
 
@@ -240,8 +234,7 @@ def throughput_table(results: dict, op: str = "run") -> dict[str, dict[int, floa
     engine, next to the naive NumPy loop, at each population size; the input of
     :class:`lifbook.widgets.ScaleExplorer`.
     """
-    if op not in _OPS:
-        raise ValueError(f"op: expected one of {_OPS}, got {op!r}")
+    choice("op", op, _OPS)
     table: dict[str, dict[int, float]] = {}
     for row in results["library"]:
         if row.get("op") == op and "mups_median" in row:
@@ -256,6 +249,5 @@ def workload_rows(results: dict, workload: str = "lif_ref", skipped: bool = Fals
     unless ``skipped``; each has ``impl``, ``mups_median``, ``mups_min``, ``mups_max``,
     ``spikes_total`` and ``neurons_differing``."""
     workloads = results["workloads"]
-    if workload not in workloads:
-        raise ValueError(f"workload: expected one of {sorted(workloads)}, got {workload!r}")
+    choice("workload", workload, sorted(workloads))
     return [r for r in workloads[workload] if skipped or "mups_median" in r]

@@ -14,6 +14,7 @@ from .params import CLIFParams, ELIFParams
 __all__ = [
     "lif_subthreshold", "lif_rheobase", "lif_time_to_threshold", "lif_rate", "lif_rate_on_grid",
     "eif_rheobase", "eif_du_dt", "lif_du_dt", "eif_fixed_points", "eif_time_to_threshold", "eif_rate",
+    "eif_bistable_range",
 ]
 
 
@@ -99,16 +100,57 @@ def lif_du_dt(u, I, params: CLIFParams | None = None, **overrides):
 
 
 # -- EIF --------------------------------------------------------------------------------------
-def eif_rheobase(params: ELIFParams | None = None, **overrides):
-    """EIF rheobase current (nA): ``I_rh = (theta_rh - u_rest - delta_T) / R``.
+def eif_rheobase(params: ELIFParams | None = None, *, start: str = "rest", **overrides):
+    """EIF rheobase current (nA): the current above which the neuron fires, from ``start``.
 
-    ``F(u) = -(u - u_rest) + delta_T exp((u - theta_rh)/delta_T) + R I`` is convex with its
-    minimum at ``u = theta_rh``, where ``F = R I - (theta_rh - u_rest - delta_T)``; the two fixed
-    points merge and vanish when that minimum crosses 0 (a saddle-node bifurcation). Holds when
-    the cut-off ``u_th`` lies above ``theta_rh`` (required by :class:`ELIFParams`).
+    ``start="rest"`` (default): the neuron starts at ``u_rest`` and fires tonically for
+    ``I > I_rh = (theta_rh - u_rest - delta_T) / R``. ``F(u) = -(u - u_rest) + delta_T exp((u -
+    theta_rh)/delta_T) + R I`` is convex with its minimum at ``u = theta_rh``, where ``F = R I -
+    (theta_rh - u_rest - delta_T)``; the stable and the unstable fixed point merge and vanish when
+    that minimum crosses 0 (a saddle-node bifurcation). Below ``I_rh`` the potential settles at the
+    stable fixed point (for ``u_rest < theta_rh``): no spike.
+
+    ``start="reset"``: the current above which the periodic orbit (reset, run-up to the cut-off
+    ``u_th``, reset) exists, i.e. ``F > 0`` on ``[u_reset, u_th]``. With ``u_reset <= theta_rh``
+    that is ``I_rh`` again. With ``u_reset > theta_rh`` it is lower,
+    ``(u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T)) / R``: the orbit survives
+    below ``I_rh`` because every reset lands above the unstable fixed point, and the neuron is
+    bistable in between (:func:`eif_bistable_range`). Holds when the cut-off ``u_th`` lies above
+    ``theta_rh`` (required by :class:`ELIFParams`).
     """
     p = _params(params, ELIFParams, overrides)
-    return _out((np.asarray(p.theta_rh) - p.u_rest - p.delta_T) / p.R)
+    _check_start(start, allow_number=False)
+    theta = np.asarray(p.theta_rh, dtype=np.float64)
+    u = theta if start == "rest" else np.maximum(np.asarray(p.u_reset, dtype=np.float64), theta)
+    # max over [u, u_th] of (u - u_rest) - delta_T exp((u - theta_rh)/delta_T), concave with its top at theta_rh
+    return _out((u - p.u_rest - p.delta_T * np.exp((u - theta) / p.delta_T)) / p.R)
+
+
+def eif_bistable_range(params: ELIFParams | None = None, **overrides):
+    """Currents ``(I_low, I_rh)`` (nA) for which rest and tonic firing coexist (bistability).
+
+    For ``I_low < I <= I_rh`` the EIF has a stable fixed point (a neuron started at rest stays
+    silent) and a periodic orbit (a neuron reset to ``u_reset``, or kicked above the unstable
+    fixed point, fires tonically at :func:`eif_rate` with ``start="reset"``): this happens when
+    ``u_reset`` lies above the unstable fixed point, which needs ``u_reset > theta_rh``.
+    ``I_low = eif_rheobase(start="reset")``, ``I_rh = eif_rheobase()``; when ``u_reset <=
+    theta_rh`` the interval is empty (``I_low == I_rh``). Sweeping the current up from rest the
+    neuron starts to fire at ``I_rh``; sweeping it down it keeps firing down to ``I_low``, where
+    the orbit's period diverges (logarithmically: the fixed point reaches ``u_reset``).
+    """
+    p = _params(params, ELIFParams, overrides)
+    return eif_rheobase(p, start="reset"), eif_rheobase(p)
+
+
+def _check_start(start, allow_number: bool = True):
+    if isinstance(start, str):
+        if start in ("rest", "reset"):
+            return
+    elif allow_number and isinstance(start, (int, float, np.floating, np.integer)) and not isinstance(start, bool) \
+            and np.isfinite(start):
+        return
+    form = "'rest', 'reset' or a potential in mV" if allow_number else "'rest' or 'reset'"
+    raise ValueError(f"start: expected {form}, got {start!r}")
 
 
 def eif_du_dt(u, I, params: ELIFParams | None = None, **overrides):
@@ -199,6 +241,7 @@ def eif_time_to_threshold(I, params: ELIFParams | None = None, **overrides):
     """Time (ms) from ``u_reset`` to the cut-off ``u_th`` under constant ``I``: ``tau_m int du / F(u)``.
 
     ``inf`` when ``F`` has a zero between ``u_reset`` and ``u_th`` (a fixed point blocks the way).
+    From another start, override ``u_reset`` (e.g. ``u_reset=-65.0`` for rest with the defaults).
     Computed by adaptive Gauss-Kronrod quadrature to a relative accuracy of about 1e-10.
     """
     p = _params(params, ELIFParams, overrides)
@@ -226,14 +269,35 @@ def _eif_T(I: float, p: ELIFParams) -> float:
     return _integrate(g, a, b)
 
 
-def eif_rate(I, params: ELIFParams | None = None, **overrides):
-    """Stationary EIF firing rate (Hz) under constant ``I``: ``1 / (t_ref + T(I))``, 0 if no spike.
+def eif_rate(I, params: ELIFParams | None = None, *, start="rest", **overrides):
+    """Stationary EIF firing rate (Hz) under constant ``I`` (nA), for a neuron started at ``start``.
 
-    ``T`` from :func:`eif_time_to_threshold` (continuous time, no time grid).
+    The EIF with a reset above its unstable fixed point is bistable (:func:`eif_bistable_range`),
+    so the rate depends on the initial condition, which ``start`` states: ``"rest"`` (default:
+    ``u = u_rest`` at ``t = 0``, as lifbook's populations start), ``"reset"`` (``u = u_reset``,
+    e.g. just after a spike: the rate of the periodic orbit, whenever it exists), or a potential
+    ``u0`` in mV (a neuron kicked to ``u0 < u_th``).
+
+    The neuron fires tonically iff the trajectory from the start reaches the cut-off ``u_th``
+    (``F > 0`` on ``[u0, u_th]``) and so does the one from ``u_reset`` (the orbit exists); then the
+    rate is ``1 / (t_ref + T(I))`` with ``T`` from :func:`eif_time_to_threshold` (continuous time,
+    no time grid). Otherwise it is 0: the potential settles at the stable fixed point, at once or
+    after a single spike. From ``"rest"`` that is 0 for ``I <= eif_rheobase()``; from ``"reset"``
+    0 for ``I <= eif_rheobase(start="reset")``. Example (``u_reset = -50`` mV, other defaults,
+    ``I = 0.35`` nA, below the rheobase 0.4 nA): 0 Hz from rest, 310.3 Hz from reset.
     """
     p = _params(params, ELIFParams, overrides)
-    T = np.asarray(eif_time_to_threshold(I, p))
-    return _out(np.where(np.isfinite(T), 1e3 / (p.t_ref + np.where(np.isfinite(T), T, 0.0)), 0.0))
+    _check_start(start)
+    T = np.asarray(eif_time_to_threshold(I, p), dtype=np.float64)
+    if start != "reset":
+        u0 = p.u_rest if start == "rest" else float(start)
+        _scalar_params(p, ("u_rest", "u_th"), "eif_rate")
+        if u0 >= p.u_th:
+            raise ValueError(f"start: the potential must lie below the cut-off u_th ({p.u_th:g} mV), got {u0:g} mV")
+        T_first = np.asarray(eif_time_to_threshold(I, p, u_reset=u0), dtype=np.float64)
+        T = np.where(np.isfinite(T_first), T, np.inf)
+    finite = np.isfinite(T)
+    return _out(np.where(finite, 1e3 / (p.t_ref + np.where(finite, T, 0.0)), 0.0))
 
 
 # -- Closed-form trajectories and spike times (chapters 4 and 5) -------------------------------

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from lifbook.course import STUB_MARK, main, student_version
+from lifbook.course import STUB_MARK, main, solution_cells, strip_glue, student_version
 
 
 def _nb(*cells):
@@ -54,6 +54,62 @@ def test_stub_without_answer_and_glue_values():
     s = student_version(nb)
     assert "The rate is 2.0 Hz." in s["cells"][1]["source"]
     assert "answer" not in s["cells"][2]["source"].split("\n", 1)[1].split("raise")[0]
+
+
+SOLUTION = ":::{solution-start} ex-n\n:class: dropdown\n:::"
+END = ":::{solution-end}\n:::"
+
+
+def test_stubs_name_every_variable_the_check_reads():
+    nb = _nb(("code", "from lifbook import theory\nI = 0.2"),
+             ("markdown", EXERCISE.split(":::{solution-start}")[0] + SOLUTION),
+             ("code", "us, uu = theory.eif_fixed_points(I)\nscratch = 3", "solution"),
+             ("code", "u_stable, u_unstable = us, uu\nprint(scratch)", "solution"),
+             ("code", "from lifbook.exercises import check_fixed_points\n\n"
+                      "check_fixed_points(u_stable, u_unstable, I)", "check"),
+             ("markdown", END))
+    s = student_version(nb)
+    stubs = [c["source"] for c in s["cells"] if c["source"].startswith(STUB_MARK)]
+    assert len(stubs) == 2
+    assert "= ..." not in stubs[0]  # the first cell assigns nothing the check reads
+    assert "u_stable = ...\nu_unstable = ...\nraise NotImplementedError" in stubs[1]
+    assert "I = ..." not in "".join(stubs)  # defined before the exercise: kept, not stubbed
+    assert solution_cells(nb) == [nb["cells"][2]["source"], nb["cells"][3]["source"]]
+
+
+def test_a_check_on_an_object_only_the_solution_defines_is_refused():
+    nb = _nb(("markdown", EXERCISE.split(":::{solution-start}")[0] + SOLUTION),
+             ("code", "neuron = MysteryNeuron(1)\nhi = 1.3", "solution"),
+             ("code", "neuron.check(rheobase=hi)", "check"),
+             ("markdown", END))
+    with pytest.raises(ValueError, match="check cell 2 uses neuron, which only the solution defines"):
+        student_version(nb)
+
+
+def test_glue_plumbing_is_dropped_from_kept_cells():
+    nb = _nb(("code", "import numpy as np\nfrom myst_nb import glue\n\nx = 2.0\nglue('x', x, display=False)\n"
+                      "for k in range(2):\n    glue(f'k{k}', k, display=False)\nprint(x)"),
+             ("code", "from lifbook.book import glue as g, Figure\ng('y', 1.0, display=False)\n"
+                      "lifbook.glue('z', 2, display=False)"),
+             ("code", "glue('only', 1.0, display=False)"),
+             ("code", "glue('shown', x * 2)"))
+    s = student_version(nb)
+    code = [c["source"] for c in s["cells"]]
+    assert code[0] == "import numpy as np\n\nx = 2.0\nprint(x)"
+    assert code[1] == "from lifbook.book import Figure"
+    assert code[2] == "display(x * 2)" and len(code) == 3  # the glue-only cell is gone
+    assert strip_glue("y = 2; glue('d', y, display=False)\n") == "y = 2; pass\n"
+    assert strip_glue("if x:\n    glue('a', 1, display=False)\nelse:\n    print(1)\n") == \
+        "if x:\n    pass\nelse:\n    print(1)\n"
+    assert strip_glue("%%time\nglue('a', 1)\n") == "%%time\nglue('a', 1)\n"  # cell magic: untouched
+
+
+def test_displayed_glue_values_fill_the_text_too():
+    nb = _nb(("code", "from lifbook.notebook import glue\nglue('f', 12.5)"), ("markdown", "f = {glue:text}`f:.0f` Hz"))
+    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"text/plain": "12.5"},
+                                  "metadata": {"scrapbook": {"name": "f", "mime_prefix": ""}}}]
+    s = student_version(nb)
+    assert s["cells"][0]["source"] == "display(12.5)" and s["cells"][1]["source"] == "f = 12 Hz\n"
 
 
 def test_unclosed_solution_is_an_error():
@@ -109,4 +165,16 @@ def test_course_template_notebook_has_outputs_and_a_student_version():
     s = student_version(nb)
     assert s["metadata"]["lifbook"]["stubs"] == 2
     assert all(c["outputs"] == [] for c in s["cells"] if "check" in c["metadata"].get("tags", []))
-    assert "12345" not in json.dumps(s)
+    code = ["".join(c["source"]) for c in s["cells"] if c["cell_type"] == "code"]
+    # the exercise's set-up (the student's own mystery neuron) stays; the bisection does not
+    assert any("neuron = MysteryNeuron(seed=" in c for c in code)
+    assert "mid = 0.5" not in json.dumps(s) and "(p.u_th - p.u_rest) / p.R" not in json.dumps(s)
+    stubs = [c for c in code if c.startswith(STUB_MARK)]
+    assert all("answer = ..." in c for c in stubs)
+    assert "### Exercise: Build: your mystery neuron" in json.dumps(s)
+
+
+def test_template_readme_describes_the_exercise_pattern_it_uses():
+    text = (TEMPLATE / "README.md").read_text()
+    assert "exercise-start" in text and "solution-start" in text and "`check`" in text
+    assert "python -m lifbook.course student notebooks/*.ipynb --out student/" in text

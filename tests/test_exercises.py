@@ -47,11 +47,61 @@ def test_time_to_threshold_and_fixed_points_and_order():
     assert "positive" in check_order(-1.0).message
 
 
-@pytest.mark.parametrize("bad, err", [(..., ValueError), (None, ValueError), ("2", TypeError),
-                                      ([1.0, 2.0], TypeError), (float("nan"), ValueError)])
-def test_unanswered_or_malformed_answers(bad, err):
-    with pytest.raises(err):
-        check_rheobase(bad)
+@pytest.mark.parametrize("bad, says", [
+    (..., "not answered yet"), (None, "not answered yet"),
+    ("2", "expected a number in nA, got the text '2'"), (b"2", "got the text"),
+    ([1.0, 2.0], "expected a single number in nA, got an array of shape (2,)"),
+    (np.zeros((2, 3)), "shape (2, 3)"), (np.array([]), "got an empty array"),
+    (float("nan"), "expected a finite number"), (float("inf"), "expected a finite number"),
+    (True, "a truth value"), (1 + 2j, "a complex number"), ({"I": 2.0}, "got a dict"), (object(), "got an object"),
+])
+def test_unanswered_or_malformed_answers_get_feedback_not_an_exception(bad, says):
+    f = check_rheobase(bad)
+    assert not f and says in f.message, f.message
+    assert f.answered == (bad is not Ellipsis and bad is not None)
+    assert f.message.startswith("not answered yet") or f.message.startswith("the LIF rheobase:")
+
+
+def test_one_element_arrays_and_scalars_of_any_library_count_as_numbers():
+    from lifbook import CLIFPopulation
+
+    for a in (np.float32(2.0), np.int64(2), np.array(2.0), np.array([2.0]), np.array([[2.0]])):
+        assert check_rheobase(a), a
+    assert not check_rheobase(np.array([2.5]))
+    # what the chapter's text points to: the steady rate of a one-neuron record, an array of shape (1,)
+    rec = CLIFPopulation(n=1).run(3.0, steps=10_000, record=("spikes",))
+    f = check_rate(rec.steady_rates(), 3.0)
+    assert f and rec.steady_rates().shape == (1,)
+    torch = pytest.importorskip("torch")
+    assert check_rheobase(torch.tensor(2.0)) and check_rheobase(torch.tensor([2.0], dtype=torch.float32))
+    assert "shape (2,)" in check_rheobase(torch.tensor([2.0, 2.0])).message
+
+
+@pytest.mark.parametrize("answer, says", [
+    (2000.0, "this looks like pA; lifbook uses nA (2 nA = 2000 pA)"),
+    (0.002, "this looks like uA"),
+])
+def test_factor_1000_slips_are_named_as_units(answer, says):
+    f = check_rheobase(answer)
+    assert not f and says in f.message and "%" not in f.message, f.message
+
+
+def test_unit_slips_in_time_and_potential():
+    T = float(theory.lif_time_to_threshold(3.0))
+    assert "looks like seconds; lifbook uses ms" in check_time_to_threshold(T / 1e3, 3.0).message
+    us, uu = theory.eif_fixed_points(0.3)
+    f = check_fixed_points(us / 1e3, uu, 0.3)
+    assert not f and "looks like volts" in f.message and "unstable fixed point is" in f.message
+    # a plain wrong answer far off is described by a factor, not a percentage in the hundred-thousands
+    assert check_rheobase(77.0).message.startswith("too high: about 38.5 times the right value")
+
+
+def test_fixed_points_partly_answered():
+    us, uu = theory.eif_fixed_points(0.3)
+    assert "not answered yet" in check_fixed_points(..., ..., 0.3).message
+    f = check_fixed_points(us, ..., 0.3)
+    assert not f and "u_unstable" in f.message and "not answered yet" in f.message
+    assert "u_stable: expected a number in mV" in check_fixed_points("x", uu, 0.3).message
 
 
 def test_feedback_displays_as_one_line():
@@ -98,7 +148,7 @@ def test_clif_mystery_neuron_is_solvable_from_the_public_api(seed):
     assert m.check(**est), m.check(**est).message
     wrong = dict(est, tau_m=est["tau_m"] * 1.5)
     f = m.check(**wrong)
-    assert not f and "too high by" in f.message
+    assert not f and "tau_m: too high, more than 20% off" in f.message
 
 
 def test_elif_mystery_neuron_rheobase_and_theta_from_experiments():
@@ -115,9 +165,26 @@ def test_mystery_neurons_differ_by_seed_and_are_reproducible():
     ra, rb, ra2 = (x.inject(3.0, steps=500).v for x in (a, b, a2))
     np.testing.assert_array_equal(ra, ra2)
     assert not np.array_equal(ra, rb)
-    with pytest.raises(ValueError, match="estimates"):
-        a.check(tau=3.0)
+    f = a.check(tau=3.0)
+    assert not f and "tau: not an estimate this neuron checks; did you mean tau_m?" in f.message
+    assert not a.check() and not a.check().answered
     with pytest.raises(TypeError, match="seed"):
         MysteryNeuron("x")
     assert "u_rest" in repr(a) and "tau_m" not in repr(a)
     assert isinstance(ELIFParams(), ELIFParams)
+
+
+def test_bistable_edge_check():
+    from lifbook.exercises import check_bistable_edge
+
+    p = ELIFParams(u_reset=-48.0)
+    low, rh = theory.eif_bistable_range(p)
+    assert low < 0 < rh
+    assert check_bistable_edge(low, p) and check_bistable_edge((17.0 - 2.0 * np.exp(3.5)) / 20.0, u_reset=-48.0)
+    f = check_bistable_edge(rh, p)
+    assert not f and "upper edge" in f.message
+    assert "exponential term" in check_bistable_edge(17.0 / 20.0, p).message
+    assert "signs" in check_bistable_edge(-low, p).message
+    assert "divide by R" in check_bistable_edge(low * 20.0, p).message
+    # no bistability with the default reset: the edge is the rheobase
+    assert check_bistable_edge(0.4) and "no bistability" in check_bistable_edge(0.4).message

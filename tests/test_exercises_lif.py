@@ -1,4 +1,6 @@
 """Checks added for chapters 2 and 3, and the chapter 2 mystery-neuron solution (public API only)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -67,10 +69,42 @@ def test_the_chapter_solution_identifies_the_mystery_neuron(seed):
 
 def test_check_mystery_neuron_without_an_answer():
     m = MysteryNeuron(1)
-    with pytest.raises(ValueError, match="no answer yet"):
-        check_mystery_neuron(m, ...)
-    with pytest.raises(TypeError, match="dict"):
-        check_mystery_neuron(m, 3.0)
+    f = check_mystery_neuron(m, ...)
+    assert not f and not f.answered and f.message.startswith("not answered yet")
+    f = check_mystery_neuron(m, 3.0)
+    assert not f and "expected a dict of estimates" in f.message and "got a float" in f.message
+    f = check_mystery_neuron(m, {"tau_m": ..., "R": ...})
+    assert not f and f.message.startswith("not answered yet") and "tau_m: not answered yet" in f.message
+
+
+def _hidden(m):
+    return m._truth()  # the test may look; the students' feedback may not
+
+
+def test_mystery_feedback_names_each_parameter_in_bands_without_the_value():
+    m = MysteryNeuron(11)
+    t = _hidden(m)
+    est = dict(tau_m=t["tau_m"] * 1.03, R=t["R"] * 0.9, rheobase=t["rheobase"] * 1.5, u_th=t["u_th"] + 1.0)
+    f = m.check(**est)
+    lines = f.message.split("\n")
+    assert not f and lines[0] == "3 of 4 estimates need work:" and len(lines) == 5
+    assert "tau_m: ok, within 5%." in lines[1]
+    assert "R: too low, 5%-20% off." in lines[2]
+    assert "rheobase: too high, more than 20% off." in lines[3]
+    assert "u_th: too high, 0.5-2 mV off." in lines[4]
+    for name, value in t.items():  # neither the hidden value nor a precise error is shown
+        for shown in (f"{value:.2f}", f"{value:.3g}", f"{value:.4g}"):
+            assert shown not in f.message, (name, shown)
+    assert set(re.findall(r"\d+(?:\.\d+)?", f.message)) <= {"3", "4", "5", "20", "0.5", "2"}, f.message
+    # a unit slip is named without the value either
+    f = m.check(tau_m=t["tau_m"] / 1e3, R=t["R"] * 1e6)
+    assert "tau_m: this looks like seconds; lifbook uses ms." in f.message
+    assert "R: this looks like Ohm; lifbook uses MOhm." in f.message
+    assert f"{t['tau_m'] / 1e3:.4g}" not in f.message
+    # all right: truthy, one header line, a line per estimate
+    f = m.check(**{k: v * 1.01 for k, v in t.items() if k != "u_th"}, u_th=t["u_th"] - 0.3)
+    assert f and f.message.startswith("correct: every estimate is within tolerance.")
+    assert f._repr_markdown_().count("  \n") == 4
 
 
 def test_noisy_rate_check():

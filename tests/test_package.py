@@ -1,5 +1,12 @@
+import ast
+import json
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +52,141 @@ def test_getting_started_draws_both_models():
     assert titles[0].startswith("CLIFPopulation") and titles[1].startswith("ELIFPopulation")
     assert all(int(t.split(": ")[1].split()[0]) > 0 for t in titles)  # both fire under the step
     plt.close("all")
+
+
+# -- packaging: metadata, one version, extras, what the wheel and the sdist hold -----------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+PY_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+def _pyproject() -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _names(requirements) -> set:
+    return {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].strip().lower() for r in requirements}
+
+
+def test_metadata_license_classifiers_authors_keywords():
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT"  # an SPDX expression, not the deprecated table
+    assert project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "Copyright (c) 2026 the lifbook authors" in text
+    assert "Permission is hereby granted, free of charge" in text
+    assert project["authors"] and all(a.get("name") for a in project["authors"])
+    assert len(project["keywords"]) >= 5
+    classifiers = project["classifiers"]
+    assert not [c for c in classifiers if c.startswith("License ::")]  # superseded by the SPDX expression
+    versions = sorted(c.rsplit(" ", 1)[1] for c in classifiers
+                      if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c))
+    assert versions == sorted(PY_VERSIONS, key=lambda v: int(v.split(".")[1]))
+    assert project["requires-python"] == ">=3.10"
+    assert "Typing :: Typed" in classifiers and (ROOT / "lifbook" / "py.typed").is_file()
+    assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["lifbook"]
+
+
+def test_the_version_is_written_once():
+    config = _pyproject()
+    assert "version" not in config["project"] and "version" in config["project"]["dynamic"]
+    assert config["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lifbook.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+|rc\d+)?", lifbook.__version__)
+    assert "version" not in json.loads((ROOT / "package.json").read_text())  # the book's JS assets
+    assert not re.search(r"^version:", (ROOT / "CITATION.cff").read_text(), re.M)
+
+
+def test_citation_and_changelog():
+    cff = (ROOT / "CITATION.cff").read_text()
+    for key in ("cff-version: 1.2.0", "message:", "title:", "authors:", "license: MIT", "type: software"):
+        assert key in cff
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "## Unreleased" in changelog and re.search(r"^## \d+\.\d+\.\d+ - \d{4}-\d\d-\d\d$", changelog, re.M)
+
+
+def test_extras_numba_core_and_notebooks():
+    project = _pyproject()["project"]
+    extras = project["optional-dependencies"]
+    assert "numba" in _names(project["dependencies"])
+    assert extras["fast"] == []  # kept so that `pip install lifbook[fast]` still works
+    assert {"jupyterlab", "jupyterlab-myst", "ipywidgets", "ipykernel", "torch", "scipy"} <= _names(extras["notebooks"])
+    assert "myst-nb" not in _names(extras["notebooks"])  # the chapters glue through lifbook.notebook
+    (all_,) = extras["all"]
+    assert set(re.search(r"\[(.*)\]", all_).group(1).split(",")) >= {"torch", "widgets", "notebooks", "test", "book"}
+
+
+# Modules the chapters may import, and the distribution that provides each.
+_PROVIDED_BY = {"numpy": "numpy", "matplotlib": "matplotlib", "numba": "numba", "torch": "torch",
+                "scipy": "scipy", "ipywidgets": "ipywidgets", "IPython": "ipykernel", "lifbook": "lifbook"}
+
+
+def test_core_and_notebooks_extra_cover_every_chapter_import():
+    """What ``pip install "lifbook[notebooks]"`` installs is enough to run every chapter."""
+    project = _pyproject()["project"]
+    installed = _names(project["dependencies"]) | _names(project["optional-dependencies"]["notebooks"]) | {"lifbook"}
+    chapters = sorted((ROOT / "book").glob("*.ipynb"))
+    assert chapters
+    for path in chapters:
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(l for l in cell["source"] if not l.startswith(("%", "!"))))):
+                if isinstance(node, ast.Import):
+                    mods = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    mods = [node.module]
+                else:
+                    continue
+                for mod in mods:
+                    top = mod.split(".")[0]
+                    if top in sys.stdlib_module_names:
+                        continue
+                    assert top in _PROVIDED_BY, f"{path.name} imports {mod}: add its package to the notebooks extra"
+                    assert _PROVIDED_BY[top] in installed, f"{path.name} imports {mod}, not in core or notebooks"
+
+
+def _build(tmp_path):
+    """Build the sdist and the wheel from a copy of what setuptools reads (offline, no build isolation)."""
+    setuptools = pytest.importorskip("setuptools")
+    if int(setuptools.__version__.split(".")[0]) < 77:
+        pytest.skip(f"setuptools {setuptools.__version__} < 77 (SPDX license expressions)")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "CHANGELOG.md", "CITATION.cff"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "lifbook", src / "lifbook", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(ROOT / "tests", src / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    code = ("from setuptools import build_meta as b; "
+            "s = b.build_sdist('dist'); w = b.build_wheel('dist'); print('BUILT', s, w)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=src, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    sdist, wheel = out.stdout.rsplit("BUILT", 1)[1].split()
+    return src / "dist" / sdist, src / "dist" / wheel
+
+
+def test_wheel_and_sdist_contents(tmp_path):
+    sdist, wheel = _build(tmp_path)
+    version = lifbook.__version__
+    assert wheel.name == f"lifbook-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        metadata = zf.read(f"lifbook-{version}.dist-info/METADATA").decode()
+    assert f"lifbook-{version}.dist-info/licenses/LICENSE" in names
+    assert {"lifbook/py.typed", "lifbook/data/bench_results.json", "lifbook/notebook.py",
+            "lifbook/engine/cachedir.py"} <= names
+    modules = {str(p.relative_to(ROOT)).replace("\\", "/") for p in (ROOT / "lifbook").rglob("*.py")}
+    assert modules <= names  # every module and subpackage
+    assert not [n for n in names if n.startswith("tests/")]
+    assert "License-Expression: MIT" in metadata and f"Version: {version}" in metadata
+    assert "Requires-Dist: numba" in metadata and "Provides-Extra: notebooks" in metadata
+    for v in PY_VERSIONS:
+        assert f"Classifier: Programming Language :: Python :: {v}" in metadata
+    with tarfile.open(sdist) as tf:
+        members = {m.name.split("/", 1)[1] for m in tf.getmembers() if "/" in m.name}
+    assert {"LICENSE", "README.md", "CHANGELOG.md", "CITATION.cff", "pyproject.toml", "lifbook/py.typed",
+            "lifbook/data/bench_results.json"} <= members
+    assert not [m for m in members if m.startswith("tests")]  # the tests need a clone: left out

@@ -87,3 +87,19 @@ def test_benchmark_bars_show_medians_with_ranges_on_a_log_axis():
     assert ax.get_xscale() == "log"
     assert {t.get_text() for t in ax.texts} == {"5,000", "90"}
     plt.close("all")
+
+
+def test_hysteresis_draws_both_theory_branches_the_sweeps_and_the_bistable_range():
+    p = ELIFParams(u_reset=-50.0)
+    I = np.linspace(-0.6, 0.6, 7)
+    up, down = np.zeros(7), np.arange(7.0)
+    ax = plot.hysteresis(I, up, down, p)
+    rest, reset, m_up, m_down = ax.lines
+    np.testing.assert_allclose(rest.get_ydata(), theory.eif_rate(rest.get_xdata(), p))
+    np.testing.assert_allclose(reset.get_ydata(), theory.eif_rate(reset.get_xdata(), p, start="reset"))
+    np.testing.assert_array_equal(m_up.get_ydata(), up)
+    np.testing.assert_array_equal(m_down.get_ydata(), down)
+    low, rh = theory.eif_bistable_range(p)
+    span = ax.patches[0]  # the shaded range (a Rectangle in data coordinates along x)
+    assert (span.get_x(), span.get_x() + span.get_width()) == pytest.approx((low, rh))
+    assert not plot.hysteresis(I, up, down).patches  # default reset: no bistable range

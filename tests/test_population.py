@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from _support import requires_torch, to_np
-from lifbook import CLIFPopulation, ELIFPopulation, NumericalWarning
+from lifbook import CLIFPopulation, ELIFPopulation, NumericalWarning, UnitWarning
 
 MODELS = [CLIFPopulation, ELIFPopulation]
 
@@ -74,8 +74,8 @@ def test_bad_input_gets_a_clear_error(bad, err, match):
 
 
 @pytest.mark.parametrize("kwargs, err, match", [
-    (dict(n=0), ValueError, "n: the number of neurons must be >= 1"),
-    (dict(n=-3), ValueError, "n: the number of neurons must be >= 1"),
+    (dict(n=0), ValueError, "n: expected an int >= 1, got 0"),
+    (dict(n=-3), ValueError, "n: expected an int >= 1, got -3"),
     (dict(n=2.5), TypeError, "n: expected an int"),
     (dict(n=True), TypeError, "n: expected an int"),
     (dict(), ValueError, "n: give the number of neurons"),
@@ -103,7 +103,7 @@ def test_elif_specific_construction_errors():
 
 def test_batch_size_errors():
     m = CLIFPopulation(n=2)
-    with pytest.raises(ValueError, match="batch_size: must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size: expected an int >= 1"):
         m.set_batch_size(0)
     with pytest.raises(TypeError, match="batch_size: expected an int"):
         m.set_batch_size(2.0)
@@ -137,9 +137,10 @@ def test_reset_and_refractory_semantics_exactly():
     # Strong input: the neuron crosses threshold in the first step after each refractory period.
     m = CLIFPopulation(n=1, t_ref=0.3, dt=0.1)  # n_ref = 3 steps
     s, v, ref = [], [], []
-    for _ in range(9):
-        m.forward(1000.0)
-        s.append(bool(m.s[0])); v.append(float(m.v[0])); ref.append(int(m.refractory[0]))
+    with pytest.warns(UnitWarning, match="1000 looks like pA"):  # 10 V of drive: on purpose here, warned once
+        for _ in range(9):
+            m.forward(1000.0)
+            s.append(bool(m.s[0])); v.append(float(m.v[0])); ref.append(int(m.refractory[0]))
     # spike, then held at u_reset for exactly 3 steps, then spike again
     assert s == [True, False, False, False, True, False, False, False, True]
     assert ref == [3, 2, 1, 0, 3, 2, 1, 0, 3]

@@ -15,6 +15,9 @@ from _support import HAVE_TORCH, to_np
 from lifbook import CLIFPopulation, ELIFPopulation, NumericalWarning
 from lifbook.params import MAX_ABS_DRIVE
 
+# Drives up to 1e12 mV on purpose: the unit-slip warning (lifbook.UnitWarning) is expected here.
+pytestmark = pytest.mark.filterwarnings("ignore::lifbook.UnitWarning")
+
 pos = lambda lo, hi: st.floats(lo, hi, allow_nan=False, allow_infinity=False)  # noqa: E731
 
 

@@ -36,8 +36,8 @@ def test_record_nbytes_equals_the_arrays_run_returns():
     (lambda: scale.bytes_per_update(dtype="int32"), "dtype: expected a floating dtype"),
     (lambda: scale.bytes_per_update(dtype="banana"), "dtype: expected a floating dtype"),
     (lambda: scale.bytes_per_update("run", record=("voltage",)), "record: unknown"),
-    (lambda: scale.record_nbytes(0, 10), "N: expected a positive integer"),
-    (lambda: scale.record_nbytes(10, 2.5), "T: expected a positive integer"),
+    (lambda: scale.record_nbytes(0, 10), "N: expected an int >= 1"),
+    (lambda: scale.record_nbytes(10, 0), "T: expected an int >= 1"),
     (lambda: scale.stream_bandwidth(1000), "nbytes: expected at least 1 MiB"),
     (lambda: scale.throughput_table({"library": []}, "run"), "results: no measured rows"),
     (lambda: scale.workload_rows({"workloads": {"lif": []}}, "eif"), "workload: expected one of"),
@@ -47,15 +47,21 @@ def test_bad_arguments_name_the_parameter(call, match):
         call()
 
 
+def test_a_non_integer_count_is_a_type_error_naming_the_parameter():
+    with pytest.raises(TypeError, match=r"T: expected an int >= 1, got 2.5 \(float\)"):
+        scale.record_nbytes(10, 2.5)
+
+
 def test_stream_bandwidth_is_a_plausible_number():
     gbs = scale.stream_bandwidth(1 << 24, repeats=2)
     assert 0.5 < gbs < 2000
 
 
-def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch):
-    monkeypatch.chdir(ROOT / "book")  # found above the working directory, as in a chapter
+def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # package data: found from any working directory
+    monkeypatch.delenv(scale.RESULTS_ENV, raising=False)
     res = scale.load_benchmark()
-    assert res == json.loads((ROOT / "bench" / "results.json").read_text())
+    assert res == json.loads((ROOT / "lifbook" / "data" / "bench_results.json").read_text())
     for op in ("run", "forward"):
         table = scale.throughput_table(res, op)
         assert {1000, 100_000, 1_000_000} <= set(table["numpy run (numba engine)" if op == "run"
@@ -68,14 +74,18 @@ def test_the_committed_benchmark_results_load_and_are_consistent(monkeypatch):
 
 
 def test_load_benchmark_explains_a_missing_or_wrong_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(scale.RESULTS_ENV, raising=False)
-    with pytest.raises(FileNotFoundError, match="bench/results.json"):
+    monkeypatch.setenv(scale.RESULTS_ENV, str(tmp_path / "none.json"))
+    with pytest.raises(FileNotFoundError, match="path: no benchmark results file at .*none.json"):
         scale.load_benchmark()
+    with pytest.raises(FileNotFoundError, match="bench_lifbook.py --json"):
+        scale.load_benchmark(tmp_path / "other.json")
     (tmp_path / "r.json").write_text("{}")
     monkeypatch.setenv(scale.RESULTS_ENV, str(tmp_path / "r.json"))
     with pytest.raises(ValueError, match="not a results file"):
         scale.load_benchmark()
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="not a results file"):
+        scale.load_benchmark(tmp_path / "list.json")
 
 
 def test_check_bytes_per_update_right_and_wrong():
@@ -107,10 +117,12 @@ def test_check_chunked_counts_right_and_wrong():
     restarted = sum(CLIFPopulation(n=n).run(x, steps=200, record="count").spike_counts() for _ in range(3))
     assert "start again from rest" in repr(exercises.check_chunked_counts(restarted, n=n, steps=steps))
     assert "more spikes" in repr(exercises.check_chunked_counts(pieces + 1, n=n, steps=steps))
-    with pytest.raises(ValueError, match="shape"):
-        exercises.check_chunked_counts(pieces[:10], n=n, steps=steps)
-    with pytest.raises(ValueError, match="no answer yet"):
-        exercises.check_chunked_counts(..., n=n, steps=steps)
+    f = exercises.check_chunked_counts(pieces[:10], n=n, steps=steps)
+    assert not f and f"expected spike counts of shape ({n},)" in f.message and "got shape (10,)" in f.message
+    f = exercises.check_chunked_counts(..., n=n, steps=steps)
+    assert not f and not f.answered and f.message.startswith("not answered yet")
+    assert "whole numbers" in exercises.check_chunked_counts(pieces / 2.5, n=n, steps=steps).message
+    assert "got a str" in exercises.check_chunked_counts("counts", n=n, steps=steps).message
 
 
 @pytest.mark.parametrize("op", ["forward", "run"])
@@ -124,15 +136,15 @@ def test_throughput_measures_a_population_of_the_given_kind(op):
 def test_throughput_refuses_bad_arguments():
     with pytest.raises(ValueError, match="op: expected one of"):
         scale.throughput(CLIFPopulation, 10, "backward")
-    with pytest.raises(ValueError, match="N: expected a positive integer"):
+    with pytest.raises(ValueError, match="N: expected an int >= 1"):
         scale.throughput(CLIFPopulation, 0)
-    with pytest.raises(ValueError, match="steps: expected a positive integer"):
+    with pytest.raises(ValueError, match="steps: expected an int >= 1"):
         scale.throughput(CLIFPopulation, 10, steps=0)
 
 
 def test_stream_bandwidth_with_threads_and_cache_sizes():
     assert scale.stream_bandwidth(1 << 22, repeats=1, threads=2) > 0.5
-    with pytest.raises(ValueError, match="threads: expected a positive integer"):
+    with pytest.raises(ValueError, match="threads: expected an int >= 1"):
         scale.stream_bandwidth(1 << 22, threads=0)
     caches = scale.cache_sizes()
     if Path("/sys/devices/system/cpu/cpu0/cache").is_dir():

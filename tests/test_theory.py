@@ -170,3 +170,100 @@ def test_theory_rejects_wrong_parameter_types():
         theory.eif_rheobase(CLIFParams())
     with pytest.raises(ValueError, match="tau_m: must be > 0"):
         theory.lif_rate(1.0, tau_m=-1.0)
+
+
+# -- EIF bistability: a reset above the unstable fixed point ------------------------------------
+HIGH_RESET = ELIFParams(u_reset=-50.0)  # above theta_rh = -55 mV: bistable below the rheobase
+
+
+def test_eif_bistable_range_edges_are_where_the_orbit_and_the_rest_state_vanish():
+    I_low, I_rh = theory.eif_bistable_range(HIGH_RESET)
+    assert I_rh == pytest.approx(0.4)
+    assert I_low == pytest.approx((15.0 - 2.0 * np.exp(2.5)) / 20.0, rel=1e-12)  # -0.468 nA
+    # At I_low the unstable fixed point sits exactly at u_reset: the orbit's last exit closes.
+    _, uu = theory.eif_fixed_points(I_low + 1e-9, HIGH_RESET)
+    assert uu == pytest.approx(-50.0, abs=1e-6)
+    assert theory.eif_rheobase(HIGH_RESET, start="reset") == I_low
+    # A reset at or below theta_rh: no bistability, the interval is empty.
+    for p in (ELIFParams(), ELIFParams(u_reset=-55.0)):
+        lo, hi = theory.eif_bistable_range(p)
+        assert lo == pytest.approx(hi) and hi == pytest.approx(0.4)
+    # Per-neuron parameters broadcast.
+    lo = theory.eif_rheobase(start="reset", u_reset=np.array([-60.0, -50.0]))
+    np.testing.assert_allclose(lo, [0.4, I_low])
+
+
+def test_eif_rate_depends_on_the_start_below_the_rheobase():
+    # The example: u_reset = -50 mV, I = 0.35 nA (rheobase 0.4 nA).
+    assert theory.eif_rate(0.35, HIGH_RESET) == 0.0  # from rest (the default)
+    f = theory.eif_rate(0.35, HIGH_RESET, start="reset")
+    assert f == pytest.approx(310.2531, rel=1e-6)
+    assert theory.eif_rate(0.35, HIGH_RESET, start=-52.0) == f  # kicked above the unstable point (-53.28 mV)
+    assert theory.eif_rate(0.35, HIGH_RESET, start=-54.0) == 0.0  # below it: back to rest
+    I = np.array([-0.6, -0.46, 0.0, 0.35, 0.45, 1.0])
+    rest, reset = theory.eif_rate(I, HIGH_RESET), theory.eif_rate(I, HIGH_RESET, start="reset")
+    assert np.all(rest[:4] == 0) and reset[0] == 0 and np.all(reset[1:] > 100)
+    np.testing.assert_array_equal(rest[4:], reset[4:])  # above the rheobase the start does not matter
+    # Without bistability both starts agree everywhere (the default parameters).
+    I2 = np.linspace(0.0, 1.0, 11)
+    np.testing.assert_array_equal(theory.eif_rate(I2), theory.eif_rate(I2, start="reset"))
+
+
+def test_eif_periodic_orbit_against_the_scipy_reference():
+    pytest.importorskip("scipy")
+    from lifbook.reference import spike_times
+    for I in (-0.4, 0.0, 0.35):
+        t = spike_times(HIGH_RESET, I, 60.0, u0=-50.0)
+        assert t.size > 10
+        isi = np.diff(t)
+        np.testing.assert_allclose(1e3 / isi, theory.eif_rate(I, HIGH_RESET, start="reset"), rtol=1e-7)
+        assert spike_times(HIGH_RESET, I, 60.0).size == 0  # from rest: silent
+
+
+def test_elif_population_at_rest_stays_silent_and_kicked_fires_at_the_orbit_rate():
+    I = np.array([-0.4, 0.0, 0.35])
+    dt = 0.01
+    rest = ELIFPopulation(n=3, params=HIGH_RESET, dt=dt).run(I, steps=int(200 / dt), record=("spikes", "v"))
+    assert rest.spikes.sum() == 0
+    # ... it settles at the stable fixed point (slowly at 0.35 nA, close to the saddle-node).
+    np.testing.assert_allclose(rest.v[-1], theory.eif_fixed_points(I, HIGH_RESET)[0], atol=1e-3)
+    kick = np.tile(I, (int(200 / dt), 1))
+    kick[:int(3 / dt)] = 5.0  # 3 ms of 5 nA lifts u past the unstable fixed point
+    rec = ELIFPopulation(n=3, params=HIGH_RESET, dt=dt).run(kick, record=("spikes",))
+    rates = rec.steady_rates()
+    exact = theory.eif_rate(I, HIGH_RESET, start="reset")
+    # The grid delays each spike by part of a step, and the run-up is fast (1.2-2 ms): 2% at dt = 0.01 ms.
+    assert np.all(rates < exact) and np.all(rates > 0.98 * exact), (rates, exact)
+
+
+def test_hysteresis_sweep_follows_the_two_theory_branches():
+    I_low, I_rh = theory.eif_bistable_range(HIGH_RESET)
+    currents = np.round(np.arange(-0.7, 0.71, 0.05), 3)
+    up, down = analysis_hysteresis(currents)
+    rest = theory.eif_rate(currents, HIGH_RESET)
+    reset = theory.eif_rate(currents, HIGH_RESET, start="reset")
+    far = (np.abs(currents - I_low) > 0.03) & (np.abs(currents - I_rh) > 0.03)
+    # Up from rest: silent until the rheobase; down: firing down to I_low (away from the edges).
+    assert np.all((up > 0)[far] == (rest > 0)[far]) and np.all((down > 0)[far] == (reset > 0)[far])
+    bistable = far & (currents > I_low) & (currents < I_rh)
+    assert bistable.sum() >= 15 and np.all(up[bistable] == 0) and np.all(down[bistable] > 100)
+    # Rates on the grid (dt = 0.02 ms) within 5% of the orbit's rate wherever it fires.
+    fires = far & (reset > 0)
+    np.testing.assert_allclose(down[fires], reset[fires], rtol=0.05)
+
+
+def analysis_hysteresis(currents):
+    from lifbook.analysis import hysteresis_sweep
+    return hysteresis_sweep(currents, 100.0, params=HIGH_RESET, dt=0.02)
+
+
+def test_eif_start_is_checked():
+    with pytest.raises(ValueError, match="start: expected 'rest', 'reset' or a potential in mV"):
+        theory.eif_rate(0.3, start="kick")
+    with pytest.raises(ValueError, match="start: the potential must lie below the cut-off"):
+        theory.eif_rate(0.3, start=-20.0)
+    with pytest.raises(ValueError, match="start: expected 'rest' or 'reset'"):
+        theory.eif_rheobase(start=-50.0)
+    from lifbook.analysis import hysteresis_sweep
+    with pytest.raises(ValueError, match="currents: expected a 1-d array of at least 2 increasing"):
+        hysteresis_sweep([0.5, 0.2])

@@ -86,7 +86,7 @@ def test_scale_explorer_reads_a_results_table():
 
 
 def test_unknown_parameter_is_a_clear_error():
-    with pytest.raises(TypeError, match="unknown parameter"):
+    with pytest.raises(TypeError, match=r"^tau: not a parameter of LIFExplorer; did you mean tau_m\? Valid: I, tau_m"):
         widgets.LIFExplorer().figure(tau=3.0)
 
 

@@ -2,8 +2,8 @@
 
 Engines:
 
-* ``"numba"`` (:class:`lifbook.engine.cpu.NumbaEngine`): NumPy and torch CPU populations, when
-  numba is installed (``pip install 'lifbook[fast]'``). ``run`` keeps each block of neurons in the
+* ``"numba"`` (:class:`lifbook.engine.cpu.NumbaEngine`): NumPy and torch CPU populations
+  (numba is a dependency of lifbook). ``run`` keeps each block of neurons in the
   L1 cache for all its time steps (the fast path for large populations and for one neuron behind
   a slider); ``forward`` is one pass over the state. Large calls use one thread per CPU
   (``LIFBOOK_NUM_THREADS`` to change).
@@ -18,7 +18,7 @@ polynomial differs from NumPy's and torch's.
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
 ``LIFBOOK_ENGINE`` (``auto``, ``numba`` or ``reference``), else ``"auto"``: numba where it
-applies and is installed, the reference otherwise. Asking for ``"numba"`` where it cannot run
+applies (and can be imported), the reference otherwise. Asking for ``"numba"`` where it cannot run
 is an error. ``import lifbook`` never imports numba: the kernels are imported (and compiled, or
 loaded from numba's on-disk cache) at the first ``run``/``forward`` that uses them. Small CLIF
 populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
@@ -26,8 +26,8 @@ same, so that they never wait for numba.
 
 First-call costs (see bench/RESULTS.md): importing numba takes about 0.5 s, compiling one kernel
 a few seconds the first time on a machine (then it is loaded from the cache in ~0.1 s). The cache
-lives next to the package (``__pycache__``), in the user's cache directory if that is read-only,
-or in ``NUMBA_CACHE_DIR``; :func:`info` tells where.
+lives in ``NUMBA_CACHE_DIR`` if set, else in the user's cache directory (``~/.cache/lifbook/numba``
+on Linux; :mod:`lifbook.engine.cachedir`), not in site-packages; :func:`info` tells where.
 
 Results: the same spikes as the reference; membrane potentials bitwise equal for CLIF (float32
 and float64) and for ELIF (every method, ``etd2`` included) within 1e-9 mV in float64 (the C
@@ -55,6 +55,14 @@ changes the arrays it is given; the population owns its state and writes it):
   ``(T, *state_shape)`` (``"count"``: int64 of shape ``state_shape``), on the backend. It returns
   the last step's spikes and the state after the last step, as ``step`` does, so that the
   population can set ``s``, ``v``, ``steps`` and the last input itself.
+* Precise spike timing: with ``coef`` a :class:`lifbook.timing.PreciseCoefficients`
+  (``spike_timing="precise"``; ``state.ref`` holds refractory ms as floats) ``step`` returns
+  ``(spikes, state, offsets)`` and ``run`` returns ``(spikes, state, record_dict, offsets)``, with
+  ``offsets`` the last step's spike times after its start (ms, 0 where no spike), and
+  ``record_dict["offsets"]`` of shape ``(T, *state_shape)`` whenever ``"spikes"`` is recorded.
+  Both engines run :mod:`lifbook.timing`'s code (the numba engine its compiled kernels,
+  :mod:`lifbook.engine.precise_kernels`); spikes equal, spike times within 1e-9 ms in float64
+  (``tests/test_precise.py``).
 
 :func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
 (the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or
@@ -113,7 +121,8 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
         return ReferenceEngine(backend)
     if not numba_available():
         if want == "numba":
-            raise ImportError("engine='numba' needs numba: pip install 'lifbook[fast]' (or use engine='auto')")
+            raise ImportError("engine='numba' needs numba, a dependency of lifbook: pip install numba "
+                              "(or use engine='auto')")
         return ReferenceEngine(backend)
     from .cpu import NumbaEngine
 
@@ -121,13 +130,21 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
 
 
 def info() -> dict:
-    """What the engines would use here: versions, threads and the kernel cache (imports numba)."""
+    """What the engines would use here: versions, threads and the kernel cache (imports numba).
+
+    ``info()["numba"]["cache_dir"]`` is where lifbook caches compiled kernels
+    (:func:`lifbook.engine.cachedir.cache_dir`); ``["cache"]`` where one compiled kernel actually
+    lives (a directory under it), or why kernels are not cached.
+    """
     out = {"default": _requested("auto"), "numba": None}
     if numba_available():
         import numba
 
-        from . import kernels
+        from . import cachedir, kernels
         from .cpu import num_threads
 
-        out["numba"] = {"version": numba.__version__, "threads": num_threads(), "cache": kernels.cache_status()}
+        out["numba"] = {"version": numba.__version__, "threads": num_threads(),
+                        "cache_dir": (str(cachedir.cache_dir()) if cachedir.install_error is None
+                                      else f"numba's default ({cachedir.install_error})"),
+                        "cache": kernels.cache_status()}
     return out

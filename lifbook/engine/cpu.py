@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..dynamics import INT_FIELDS, LIFState, StepCoefficients
+from ..timing import FIXUP_FIELDS, PreciseCoefficients
 from .layout import PARAMS, UNUSED
 from .reference import ReferenceEngine
 
@@ -46,6 +47,7 @@ PARALLEL_MIN = 1 << 18
 POOL_SIZE = 3
 
 _kernels = None
+_precise_kernels = None
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
 
@@ -60,6 +62,18 @@ def _load_kernels():
             kernels = False
         _kernels = kernels
     return _kernels or None
+
+
+def _load_precise_kernels():
+    """The precise kernels module (:mod:`.precise_kernels`), or ``None`` if numba cannot be imported."""
+    global _precise_kernels
+    if _precise_kernels is None:
+        try:
+            from . import precise_kernels
+        except ImportError:  # pragma: no cover - a broken numba installation
+            precise_kernels = False
+        _precise_kernels = precise_kernels
+    return _precise_kernels or None
 
 
 def num_threads() -> int:
@@ -192,9 +206,109 @@ class NumbaEngine:
         """A time series ``(T, *step_shape)`` as a C-contiguous ``(T, Bx, Nx)``."""
         return self._contiguous(xs).reshape((T, 1, 1) if xs.ndim == 1 else (T, -1, self.N))
 
+    # -- precise spike timing ----------------------------------------------------------------
+    def _prepared_precise(self, pc: PreciseCoefficients):
+        """``(syn, exp, het, P, Pn, Q, D)`` for precise coefficients, packed once per coefficient object."""
+        packed = self._packed
+        if packed is None or packed[0] is not pc:
+            c = pc.grid
+            P, Pn = self._pack(c)
+            fix = [np.asarray(getattr(pc, name), dtype=np.float64) for name in FIXUP_FIELDS]
+            het = P.shape[1] > 1 or any(a.ndim for a in fix)
+            cols = self.N if het else 1
+            if P.shape[1] != cols:
+                P, Pn = np.ascontiguousarray(np.repeat(P, cols, axis=1)), np.repeat(Pn, cols)
+            Q = np.empty((len(FIXUP_FIELDS), cols), dtype=np.float64)
+            for k, a in enumerate(fix):
+                Q[k] = a.reshape(-1) if a.ndim else a
+            D = np.array([pc.dt, pc.tol], dtype=self.dtype)
+            packed = self._packed = (pc, c.a_syn is not None, c.delta_T is not None, het, P, Pn, Q, D)
+        return packed[1:]
+
+    def _step_precise(self, x, state: LIFState, pc: PreciseCoefficients, max_abs_x):
+        K = _load_precise_kernels()
+        if K is None:
+            return self._reference.step(x, state, pc, max_abs_x)
+        syn, exp, het, P, Pn, Q, D = self._prepared_precise(pc)
+        kernel = K.step_kernel(syn, exp, het, self._dtype_name)
+        v = self._np(state.v)
+        shape = v.shape
+        v2 = v.reshape(-1, self.N)
+        B = v2.shape[0]
+        s_new, o_new = np.empty((B, self.N), dtype=bool), np.empty((B, self.N), dtype=self.dtype)
+        v_new, r_new = np.empty((B, self.N), dtype=self.dtype), np.empty((B, self.N), dtype=self.dtype)
+        i2, io = (self._np(state.i).reshape(B, self.N), np.empty((B, self.N), dtype=self.dtype)) if syn else (v2, v2)
+        r2 = self._np(state.ref).reshape(B, self.N)
+        nch = -(-self.N // K.CHUNK)
+        nbad = np.zeros(B * nch, dtype=np.int64)
+        limit = np.inf if max_abs_x is None else float(max_abs_x)
+        args = (self._as_2d(self._np(x)), v2, i2, r2, P, Pn, Q, D, s_new, o_new, v_new, io, r_new, limit, nbad)
+        _launch(K, kernel, args, B * nch, v.size)
+        if max_abs_x is not None and nbad.any():
+            self._check_values(x, "x", max_abs_x)
+            raise AssertionError("the engine's input check and the backend's disagree")  # pragma: no cover
+        out = self._out
+        new_state = LIFState(out(v_new.reshape(shape)), out(io.reshape(shape)) if syn else None,
+                             out(r_new.reshape(shape)))
+        return out(s_new.reshape(shape)), new_state, out(o_new.reshape(shape))
+
+    def _run_precise(self, xs, state: LIFState, pc: PreciseCoefficients, record, steps):
+        K = _load_precise_kernels()
+        if K is None:
+            return self._reference.run(xs, state, pc, record, steps=steps)
+        syn, exp, het, P, Pn, Q, D = self._prepared_precise(pc)
+        constant = steps is not None
+        T = int(steps) if constant else int(xs.shape[0])
+        kernel = K.run_kernel(syn, exp, het, "count" in record, self._dtype_name)
+        state_shape = tuple(state.v.shape)
+        v = np.array(self._np(state.v), dtype=self.dtype, order="C").reshape(-1, self.N)
+        B = v.shape[0]
+        i = np.array(self._np(state.i), order="C").reshape(B, self.N) if syn else v
+        r = np.array(self._np(state.ref), dtype=self.dtype, order="C").reshape(B, self.N)
+        x_np = self._np(xs)
+        x3 = self._as_2d(x_np)[None] if constant else self._as_3d(x_np, T)
+        rec_spikes, rec_v, rec_i = "spikes" in record, "v" in record, "i" in record and syn
+        none = np.empty((0, B, self.N), dtype=self.dtype)
+        rows = T if rec_spikes else 1
+        spikes = np.empty((rows, B, self.N), dtype=bool)
+        # zeros (pages mapped lazily): the kernel writes the offsets of spikes only
+        offsets = np.zeros((rows, B, self.N), dtype=self.dtype)
+        v_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_v else none
+        i_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_i else none
+        counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else Pn[None]
+        tile = RECORD_TILE if (rec_spikes or rec_v or rec_i) else T
+        nblk = -(-self.N // K.BLOCK)
+        _launch(K, kernel, (x3, v, i, r, P, Pn, Q, D, T, tile, spikes, offsets, v_rec, i_rec, counts),
+                B * nblk, B * self.N * T)
+        out = self._out
+        rec = {}
+        if rec_spikes:
+            rec["spikes"] = out(spikes.reshape(T, *state_shape))
+            rec["offsets"] = out(offsets.reshape(T, *state_shape))
+        if rec_v:
+            rec["v"] = out(v_rec.reshape(T, *state_shape))
+        if "i" in record:
+            if syn:
+                rec["i"] = out(i_rec.reshape(T, *state_shape))
+            else:  # without a filter the current is the input itself
+                full = np.broadcast_to(x3, (T, B, self.N)).reshape(T, *state_shape)
+                rec["i"] = out(np.array(full, dtype=self.dtype))
+        if "count" in record:
+            rec["count"] = out(counts.reshape(state_shape).astype(np.int64))
+        new_state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
+                             out(r.reshape(state_shape)))
+        last_s = spikes[-1].reshape(state_shape).copy()
+        last_o = np.where(last_s, offsets[-1].reshape(state_shape), 0.0).astype(self.dtype)
+        return out(last_s), new_state, rec, out(last_o)
+
     # -- forward -------------------------------------------------------------------------
     def step(self, x, state: LIFState, coef: StepCoefficients, max_abs_x: float | None = None):
-        """One step: ``(spikes, state)``; with ``max_abs_x`` the input is validated in the same pass."""
+        """One step: ``(spikes, state)``; with ``max_abs_x`` the input is validated in the same pass.
+
+        Precise coefficients: ``(spikes, state, offsets)`` (see :mod:`lifbook.timing`).
+        """
+        if isinstance(coef, PreciseCoefficients):
+            return self._step_precise(x, state, coef, max_abs_x)
         features, P, Pn, het, step_min = self._prepared(coef)
         v = self._np(state.v)
         K = _load_kernels() if v.size >= step_min else None
@@ -224,7 +338,12 @@ class NumbaEngine:
 
     # -- run -----------------------------------------------------------------------------
     def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None):
-        """``T`` steps in one kernel call: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`)."""
+        """``T`` steps in one kernel call: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`).
+
+        Precise coefficients: ``(spikes, state, record_dict, offsets)``, as the reference engine.
+        """
+        if isinstance(coef, PreciseCoefficients):
+            return self._run_precise(xs, state, coef, record, steps)
         K = _load_kernels()
         if K is None:
             return self._reference.run(xs, state, coef, record, steps=steps)

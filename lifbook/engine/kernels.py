@@ -42,8 +42,9 @@ from numba import types
 from numba.extending import intrinsic, overload
 
 from .. import dynamics
-from . import layout
+from . import cachedir, layout
 
+cachedir.install()  # lifbook's kernels are cached in the user's cache directory (before any is compiled)
 __all__ = ["BLOCK", "CHUNK", "step_kernel", "run_kernel", "compile_for", "cache_status"]
 
 
@@ -61,9 +62,10 @@ _cache_errors: list[str] = []
 def _jit(fn):
     """``numba.njit`` with an on-disk cache where numba finds a writable place, else without one.
 
-    numba caches next to this file (``__pycache__``), or in the user's cache directory
-    (``~/.cache/numba``-like) when the package directory is read-only, or in ``NUMBA_CACHE_DIR``.
-    With none writable it refuses ``cache=True``; lifbook then compiles in memory each session.
+    The cache lives in ``NUMBA_CACHE_DIR`` if set, else in the user's cache directory
+    (:mod:`lifbook.engine.cachedir`, e.g. ``~/.cache/lifbook/numba``), never in site-packages
+    unless neither is writable. With no writable place numba refuses ``cache=True``; lifbook then
+    compiles in memory each session.
     """
     try:
         return numba.njit(cache=True, **_OPTIONS)(fn)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import validate
 from ..params import CLIFParams
 from . import _rng
 
@@ -29,11 +30,7 @@ def _name(value, what: str) -> str:
 
 
 def _int(value, what: str, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what}: expected an int >= {lo}, got {type(value).__name__} {value!r}")
-    if value < lo:
-        raise ValueError(f"{what}: expected an int >= {lo}, got {value}")
-    return int(value)
+    return validate.int_at_least(what, value, lo)
 
 
 def _real(value, what: str, unit: str, lo: float | None = None, strict: bool = False) -> float:

@@ -64,11 +64,9 @@ class Explorer:
         raise NotImplementedError
 
     def _check(self, values: dict) -> dict:
-        names = {p.name for p in self.params}
-        unknown = set(values) - names
-        if unknown:
-            raise TypeError(f"{type(self).__name__}: unknown parameter(s) {sorted(unknown)}; "
-                            f"expected {sorted(names)}")
+        from ..validate import param_names
+
+        param_names(values, [p.name for p in self.params], f"a parameter of {type(self).__name__}")
         out = self.defaults()
         out.update(values)
         return out
