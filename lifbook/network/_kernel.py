@@ -10,9 +10,12 @@ ring buffer. The same floating-point operations in the same order as the referen
 """
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
+from .. import dynamics
 from . import _rng
 
 _M1, _M2, _G = _rng.MIX1, _rng.MIX2, _rng.GOLDEN
@@ -36,13 +39,31 @@ def _jit(fn, parallel=False):
         return numba.njit(cache=False, error_model="numpy", nogil=True, parallel=parallel)(fn)
 
 
+_where = numba.njit(inline="always")(dynamics.SCALAR_OPS.where)
+_minimum = numba.njit(inline="always")(dynamics.SCALAR_OPS.minimum)
+_clamp_min = numba.njit(inline="always")(dynamics.SCALAR_OPS.clamp_min)
+
+
+@numba.njit(inline="always")
+def _exp(a):  # not called: CLIF has no exponential term
+    return math.exp(a)
+
+
 @numba.njit(inline="always")
 def _neuron(j, m, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
             port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w, ring):
-    """One step of neuron ``j`` (index ``m`` in its population); True if it spikes."""
-    active = ref[j] == 0
+    """One step of neuron ``j`` (index ``m`` in its population); True if it spikes.
+
+    lifbook's update (:func:`lifbook.dynamics.propagate`, then
+    :func:`lifbook.dynamics.threshold_reset`) with the ports' currents and delta jumps added in
+    between; the coefficients of absent terms (filter, ELIF) are placeholders, never read.
+    """
+    c = dynamics.StepCoefficients(u_rest[j], u_reset[j], u_th[j], a_m[j], b_m[j], 0.0, 0.0, n_ref[j],
+                                  0.0, 0.0, 0.0, 1.0, 0.0)
+    r = ref[j]
+    active = r == 0
     if active:
-        vf = u_rest[j] + a_m[j] * (v[j] - u_rest[j]) + b_m[j] * x[j]
+        vf, _ = dynamics.propagate(v[j], 0.0, x[j], c, _minimum, _exp, False, False, False)
         for q in range(q0, q1):
             if not port_delta[q]:
                 col = port_off[q] + m
@@ -74,16 +95,10 @@ def _neuron(j, m, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, re
                 vf = vf + inc
         else:
             g[col] = port_a[q] * g[col] + inc
-    if active and vf >= u_th[j]:
-        v[j] = u_reset[j]
-        ref[j] = n_ref[j]
-        return True
-    if active:
-        v[j] = vf
-    else:
-        v[j] = u_reset[j]
-        ref[j] = ref[j] - 1
-    return False
+    v_new, r_new, spike = dynamics.threshold_reset(vf, r, c, _where, _clamp_min, True)
+    v[j] = v_new
+    ref[j] = r_new
+    return spike
 
 
 def run_steps(k0, k1,

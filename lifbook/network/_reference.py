@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dynamics
 from . import _rng
 
 #: Arrays of the network that the step reads or writes.
@@ -24,6 +25,7 @@ class _NumpyOps:
 
     def __init__(self):
         self.where = np.where
+        self.minimum, self.clamp_min, self.exp = np.minimum, np.maximum, np.exp
 
     @staticmethod
     def arrays(net):
@@ -71,6 +73,7 @@ class _TorchOps:
         self.torch = torch
         self.device = torch.device(device)
         self.where = torch.where
+        self.minimum, self.clamp_min, self.exp = torch.minimum, torch.clamp_min, torch.exp
 
     def arrays(self, net):
         t = self.torch
@@ -143,7 +146,9 @@ def run_steps(net, ops, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, 
                 sl = slice(start, stop)
                 ref = ref_all[sl]
                 active = ref == 0
-                vf = A["u_rest"][sl] + A["a_m"][sl] * (v[sl] - A["u_rest"][sl]) + A["b_m"][sl] * A["x"][sl]
+                c = dynamics.StepCoefficients(A["u_rest"][sl], A["u_reset"][sl], A["u_th"][sl], A["a_m"][sl],
+                                              A["b_m"][sl], n_ref=A["n_ref"][sl])
+                vf, _ = dynamics.propagate(v[sl], None, A["x"][sl], c, ops.minimum, ops.exp, False, False, False)
                 q0, q1 = int(net.pop_port_ptr[pi]), int(net.pop_port_ptr[pi + 1])
                 for q in range(q0, q1):
                     if not net.port_delta[q]:
@@ -163,9 +168,9 @@ def run_steps(net, ops, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, 
                         vf = ops.where(active, vf + inc, vf)
                     else:
                         g[cols] = float(net.port_a[q]) * g[cols] + inc
-                spike = active & (vf >= A["u_th"][sl])
-                v[sl] = ops.where(spike | ~active, A["u_reset"][sl], vf)
-                ref_all[sl] = ops.where(spike, A["n_ref"][sl], ops.where(active, ref, ref - 1))
+                v_new, ref_new, spike = dynamics.threshold_reset(vf, ref, c, ops.where, ops.clamp_min, True)
+                v[sl] = v_new
+                ref_all[sl] = ref_new
                 spikes.append(ops.nonzero(spike))
             for r in range(net.prj_src.shape[0]):
                 p = int(net.prj_src[r])

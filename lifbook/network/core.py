@@ -446,11 +446,12 @@ class Network:
     4. the spikes of this step are sent along every projection's CSR row into a ring buffer of
        ``max(delay steps) + 1`` slots per port column.
 
-    Steps 1 and 3 are lifbook's CLIF update (:func:`lifbook.dynamics.neuron_update` with the
-    ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`, the same floating-point
-    operations in the same order); the network writes them out (``_kernel._neuron`` and
-    ``_reference``) because the single update has no place for several synaptic currents with
-    their own time constants nor for input added between propagation and threshold (step 2).
+    Steps 1 and 3 are lifbook's CLIF update itself: the fused loop (``_kernel._neuron``) and the
+    NumPy/torch reference (``_reference``) call :func:`lifbook.dynamics.propagate` (the membrane
+    over the step, with the ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`)
+    and :func:`lifbook.dynamics.threshold_reset`, the two halves of
+    :func:`lifbook.dynamics.neuron_update`; the ports' currents (step 1) and the delta jumps
+    (step 2) are added in between.
     ``tests/test_network.py`` holds a network without synapses bitwise to :class:`lifbook.CLIFPopulation`.
 
     The state (potentials, port currents, refractory counters, spikes in flight, the step
