@@ -1,7 +1,9 @@
 """THE equations: one step of one neuron, written once (:func:`neuron_update`), and its array form.
 
-:func:`neuron_update` is the only statement of the update in lifbook. The same Python function
-runs
+:func:`neuron_update` is the only statement of the update in lifbook, written as its two halves,
+:func:`propagate` (step 2 below) and :func:`threshold_reset` (steps 1 and 3), which it calls;
+:mod:`lifbook.network` calls the halves itself, adding synaptic input in between. The same Python
+functions run
 
 * on Python floats (with :data:`SCALAR_OPS`; ``tests/test_dynamics.py`` checks it without numba),
 * on NumPy arrays or torch tensors (:func:`lif_step`, with the backend's ``ops``; the reference
