@@ -7,6 +7,13 @@ of its amplitude (``()`` for a scalar: one current for every neuron). Currents a
 does. Pass a current to :meth:`Population.run` with ``steps``, or sample it with
 :meth:`Current.sample`.
 
+Separable currents (:func:`constant`, :func:`step`, :func:`ramp`, :func:`sine`, their sums and
+scalings) are amplitudes per neuron times profiles in time; :meth:`Current.separable` gives them as
+a :class:`Separable`, which :meth:`Population.run` evaluates inside the kernel, step by step,
+without an array of shape ``(T, N)``. A single generator (scaled or not) gives bitwise the values
+of its materialised evaluation; a sum of generators gives the same values summed term by term left
+to right (within a few ulp of the materialised sum, whose parentheses may differ).
+
 Noise is reproducible: an :func:`ornstein_uhlenbeck` current with a ``seed`` returns the same
 values every time it is evaluated on the same time grid.
 """
@@ -16,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Current", "constant", "step", "ramp", "sine", "ornstein_uhlenbeck", "from_function"]
+__all__ = ["Current", "Separable", "constant", "step", "ramp", "sine", "ornstein_uhlenbeck", "from_function"]
 
 
 def _amp(name, value) -> np.ndarray:
@@ -51,8 +58,68 @@ def _align(a: np.ndarray, ndim: int) -> np.ndarray:
     return a.reshape(a.shape[:1] + (1,) * (ndim - a.ndim) + a.shape[1:])
 
 
+class Separable:
+    """A current on a time grid as a sum of separable terms: ``x[k] = sum_m amplitudes[m] * profiles[k, m]``.
+
+    ``amplitudes``: float64 of shape ``(K, *s)`` (nA, broadcast to a common shape ``s``);
+    ``profiles``: float64 of shape ``(T, K)`` (dimensionless). The sum runs left to right in
+    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in :meth:`__getitem__` alike.
+    Memory O(K N + T K), never O(T N). ``shape`` and ``len`` are those of the materialised input.
+    """
+
+    def __init__(self, amplitudes, profiles):
+        self.amplitudes = np.ascontiguousarray(amplitudes, dtype=np.float64)
+        self.profiles = np.ascontiguousarray(profiles, dtype=np.float64)
+        if self.profiles.ndim != 2 or self.profiles.shape[1] != self.amplitudes.shape[0]:
+            raise ValueError(f"profiles: expected shape (T, {self.amplitudes.shape[0]}), got {self.profiles.shape}")
+        self.shape = (self.profiles.shape[0], *self.amplitudes.shape[1:])
+        self.ndim = len(self.shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, k):
+        """The input of step ``k`` (float64, shape ``s``)."""
+        p = self.profiles[k]
+        x = self.amplitudes[0] * p[0]
+        for m in range(1, len(p)):
+            x = x + self.amplitudes[m] * p[m]
+        return x
+
+    def peak(self) -> float:
+        """``max |x|`` over the grid: exact over the distinct time profiles when there are few, else a bound."""
+        rows = np.unique(self.profiles, axis=0)
+        if len(rows) <= 64:
+            return max(float(np.max(np.abs(self._at(r)))) for r in rows)
+        amp = np.abs(self.amplitudes).reshape(len(self.amplitudes), -1).max(axis=1)
+        return float(np.sum(amp * np.abs(self.profiles).max(axis=0)))
+
+    def _at(self, p):
+        x = self.amplitudes[0] * p[0]
+        for m in range(1, len(p)):
+            x = x + self.amplitudes[m] * p[m]
+        return x
+
+    def materialise(self) -> np.ndarray:
+        """The whole input, shape ``(T, *s)`` (for tests and engines without separable support)."""
+        return np.stack([self[k] for k in range(len(self))]) if len(self) else np.zeros(self.shape)
+
+
 class Current:
     """A current ``I(t)`` in nA; call it on an array of times (ms)."""
+
+    def _terms(self, t):
+        """``[(amplitude, profile(t)), ...]`` if the current is separable, else ``None``."""
+        return None
+
+    def separable(self, t) -> Separable | None:
+        """This current on the times ``t`` (ms) as a :class:`Separable`, or ``None`` (noise, custom functions)."""
+        terms = self._terms(_times(t))
+        if not terms:
+            return None
+        shape = np.broadcast_shapes(*(a.shape for a, _ in terms))
+        amps = np.stack([np.broadcast_to(a, shape) for a, _ in terms])
+        return Separable(amps, np.stack([np.broadcast_to(p, t.shape) for _, p in terms], axis=1))
 
     def __call__(self, t) -> np.ndarray:
         t = _times(t)
@@ -96,6 +163,10 @@ class _Sum(Current):
     def __init__(self, a: Current, b: Current):
         self.a, self.b = a, b
 
+    def _terms(self, t):
+        a, b = self.a._terms(t), self.b._terms(t)
+        return None if a is None or b is None else a + b
+
     def _eval(self, t):
         x, y = self.a._eval(t), self.b._eval(t)
         nd = max(x.ndim, y.ndim)
@@ -109,6 +180,10 @@ class _Scaled(Current):
     def __init__(self, a: Current, k):
         self.a, self.k = a, np.asarray(k, dtype=np.float64)
 
+    def _terms(self, t):
+        a = self.a._terms(t)
+        return None if a is None else [(amp * self.k, p) for amp, p in a]
+
     def _eval(self, t):
         x = self.a._eval(t)
         nd = max(x.ndim, self.k.ndim + 1)
@@ -119,8 +194,11 @@ class _Scaled(Current):
 
 
 class _Function(Current):
-    def __init__(self, f: Callable, name: str, shape: tuple[int, ...]):
-        self.f, self.name, self.shape = f, name, shape
+    def __init__(self, f: Callable, name: str, shape: tuple[int, ...], terms: Callable | None = None):
+        self.f, self.name, self.shape, self.terms = f, name, shape, terms
+
+    def _terms(self, t):
+        return None if self.terms is None else self.terms(t)
 
     def _eval(self, t):
         return self.f(t)
@@ -132,7 +210,8 @@ class _Function(Current):
 def constant(amplitude) -> Current:
     """``I(t) = amplitude`` (nA)."""
     a = _amp("amplitude", amplitude)
-    return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape)
+    return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape,
+                     lambda t: [(a, np.ones_like(t))])
 
 
 def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> Current:
@@ -148,7 +227,11 @@ def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> C
         on = ((t >= start) & (t < stop)).reshape(t.shape + (1,) * len(shape))
         return np.where(on, a, b) + np.zeros(shape)
 
-    return _Function(f, f"step({amplitude!r}, start={start:g}, stop={stop:g})", shape)
+    def terms(t):
+        on = ((t >= start) & (t < stop)).astype(np.float64)
+        return [(a, on)] + ([(b, 1.0 - on)] if np.any(b != 0) else [])
+
+    return _Function(f, f"step({amplitude!r}, start={start:g}, stop={stop:g})", shape, terms)
 
 
 def ramp(start_amplitude, end_amplitude, start: float, stop: float, hold: bool = True) -> Current:
@@ -171,7 +254,12 @@ def ramp(start_amplitude, end_amplitude, start: float, stop: float, hold: bool =
         on = (tt >= start) & ((tt < stop) | hold)
         return np.where(on, value, 0.0) + np.zeros(shape)
 
-    return _Function(f, f"ramp({start_amplitude!r}->{end_amplitude!r}, {start:g}..{stop:g} ms)", shape)
+    def terms(t):
+        on = ((t >= start) & ((t < stop) | hold)).astype(np.float64)
+        frac = np.clip((t - start) / (stop - start), 0.0, 1.0)
+        return [(a0, on), (a1 - a0, frac * on)]
+
+    return _Function(f, f"ramp({start_amplitude!r}->{end_amplitude!r}, {start:g}..{stop:g} ms)", shape, terms)
 
 
 def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: float = 0.0) -> Current:
@@ -190,7 +278,11 @@ def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: flo
         osc = np.sin(2 * np.pi * freq * (tt - start) * 1e-3 + phase)
         return o + np.where(tt >= start, a * osc, 0.0)
 
-    return _Function(f, f"sine({amplitude!r}, {freq:g} Hz)", shape)
+    def terms(t):
+        osc = np.sin(2 * np.pi * freq * (t - start) * 1e-3 + phase)
+        return [(o, np.ones_like(t)), (a, np.where(t >= start, osc, 0.0))]
+
+    return _Function(f, f"sine({amplitude!r}, {freq:g} Hz)", shape, terms)
 
 
 class _OrnsteinUhlenbeck(Current):

@@ -75,7 +75,8 @@ import functools
 import importlib.util
 import os
 
-__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "info"]
+__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "info", "explain",
+           "available_memory"]
 
 ENGINES = ("auto", "numba", "reference")
 #: Environment variable read when a population is created with ``engine="auto"``.
@@ -127,6 +128,45 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
     from .cpu import NumbaEngine
 
     return NumbaEngine(backend, shape)
+
+
+def explain(backend, request: str, name: str) -> str:
+    """Why a CPU population runs the slower reference engine (``""`` when it runs numba or is on a GPU).
+
+    Shown in ``repr(population)`` and ``Record.meta["engine_note"]``: the NumPy step loop is
+    several times slower than the numba kernels for large populations.
+    """
+    if name != "reference":
+        return ""
+    on_cpu = backend.name == "numpy" or backend.device.type == "cpu"
+    if not on_cpu:
+        return ""
+    slower = "the NumPy step loop, several times slower than engine='numba' for large populations"
+    if request == "reference":
+        return f"engine='reference' was asked for: {slower}"
+    if _requested(request) == "reference":
+        return f"{ENV_VAR}=reference is set: {slower}"
+    return f"numba is not installed (pip install numba): {slower}"
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a new allocation can get now (Linux ``MemAvailable``), or ``None`` if unknown.
+
+    :meth:`Population.run` compares the size of its record with this before allocating it.
+    """
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:
+        return None
 
 
 def info() -> dict:

@@ -34,6 +34,8 @@ import inspect
 import math
 import os
 import re
+import sys
+import threading
 
 import numba
 import numpy as np
@@ -154,12 +156,30 @@ def compile_for(kernel, args) -> None:
     dtype and passes C-contiguous writable arrays, so each kernel sees one signature; a call with
     other argument types would still work (numba compiles it on the spot, with 256-bit vectors).
     """
-    if kernel.overloads:
-        return
     sig = tuple(numba.typeof(a) for a in args)
-    with _wide_vectors() if _AVX512 else contextlib.nullcontext():
-        with _interleave(getattr(kernel, "lifbook_interleave", 0)):
-            kernel.compile(sig)
+    if sig in kernel.overloads:
+        return
+    # Compiling takes seconds the first time on a machine (then the disk cache answers in ~0.1 s):
+    # say so when it takes longer than COMPILE_NOTICE_S, instead of a silent pause.
+    notice = threading.Timer(COMPILE_NOTICE_S, _say_compiling, (kernel,))
+    notice.daemon = True
+    notice.start()
+    try:
+        with _wide_vectors() if _AVX512 else contextlib.nullcontext():
+            with _interleave(getattr(kernel, "lifbook_interleave", 0)):
+                kernel.compile(sig)
+    finally:
+        notice.cancel()
+
+
+#: Seconds after which a kernel still compiling prints a notice (on stderr).
+COMPILE_NOTICE_S = 0.5
+
+
+def _say_compiling(kernel) -> None:
+    name = getattr(getattr(kernel, "py_func", None), "__qualname__", "kernel").split(".")[0]
+    print(f"lifbook: compiling numba kernel {name} for this input form (first use on this machine, "
+          "about 5-10 s; cached for later sessions) ...", file=sys.stderr, flush=True)
 
 
 def cache_status() -> str:
@@ -339,8 +359,9 @@ def step_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, dtype: s
 
 
 @functools.lru_cache(maxsize=None)
-def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bool, dtype: str = "float64"):
-    """``kernel(xs, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1)``: ``T`` steps in place.
+def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bool, dtype: str = "float64",
+               FILL: bool = False, SEP: bool = False):
+    """``kernel(xs, A, PT, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1)``: ``T`` steps in place.
 
     ``xs (Tx, Bx, Nx)``: the input, ``Tx = 1`` for a constant input, else ``T``. The state
     ``v, i, r (B, N)`` is advanced in place (the caller passes copies) for blocks
@@ -350,21 +371,35 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
     are written when they have ``T`` rows; ``count (B, N)`` (int32, zeroed by the caller) is
     incremented when ``COUNT``.
 
+    Input forms: with ``FILL`` the input may have any real dtype and any strides (a strided or
+    stride-0 broadcast view, a float32 array into a float64 population): each step's values of a
+    block are read into a block-sized buffer of the state's dtype (the conversion NumPy's
+    ``astype`` does), so the input is never copied whole. With ``SEP`` the input is separable,
+    ``x[t, b, j] = A[0, b, j] PT[t, 0] + A[1, b, j] PT[t, 1] + ...`` (float64, summed left to
+    right, then converted to the state's dtype; :class:`lifbook.inputs.Separable`), evaluated
+    in the kernel (``xs`` is then a placeholder); without ``SEP``, ``A`` and ``PT`` are.
+
     Blocks advance ``tile`` steps at a time, all of them before the next ``tile`` steps: with a
     small tile the recorded rows are written almost sequentially; with ``tile = T`` a block's
     state stays in the L1 cache for the whole run. Within a block the loop over neurons is the
     inner one (vectorised); blocks of at most :data:`SMALL` neurons loop over time inside
-    instead, with the state of each neuron in registers. One kernel object per ``dtype``.
+    instead, with the state of each neuron in registers. One kernel object per ``dtype`` and input form.
     """
     key = _KEY
 
-    def run(xs, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1):
+    def run(xs, A, PT, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1):
         assert key  # the source key is a closure constant: part of numba's cache key
         B, N = v.shape
-        Tx, Bx, Nx = xs.shape
+        if SEP:
+            Tx, Bx, Nx = T, A.shape[1], A.shape[2]
+            KS = A.shape[0]
+        else:
+            Tx, Bx, Nx = xs.shape
+            KS = 0
         nblk = (N + BLOCK - 1) // BLOCK
         rec_spikes, rec_v, rec_i = spikes.shape[0] == T, v_rec.shape[0] == T, i_rec.shape[0] == T
-        x_fill = np.empty(BLOCK if Nx == 1 else 0, dtype=v.dtype)
+        x_fill = np.empty(BLOCK if (Nx == 1 or FILL) else 0, dtype=v.dtype)
+        x_one = np.empty(1, dtype=v.dtype)
         c = _coef_at(P, Pn, 0)
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
@@ -378,13 +413,24 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                     # A few neurons (one behind a slider): time innermost, the state in registers.
                     for j in range(n):
                         jj = j0 + j
+                        jx = jj if Nx > 1 else 0
                         vj = v[b, jj]
                         ij = i[b, jj] if SYN else vj  # a placeholder without a filter
                         rj = r[b, jj] if REF else np.int32(0)
                         cj = 0
                         cc = _coef_at(P, Pn, jj if HET else 0)
                         for t in range(t0, t1):
-                            xj = xs[t if Tx > 1 else 0, bx, jj if Nx > 1 else 0]
+                            if SEP:
+                                acc = A[0, bx, jx] * PT[t, 0]
+                                for k in range(1, KS):
+                                    acc += A[k, bx, jx] * PT[t, k]
+                                x_one[0] = acc
+                                xj = x_one[0]
+                            elif FILL:
+                                x_one[0] = xs[t if Tx > 1 else 0, bx, jx]
+                                xj = x_one[0]
+                            else:
+                                xj = xs[t if Tx > 1 else 0, bx, jx]
                             vj, ij, rj, sj = _update(vj, ij, rj, xj, cc, _where, _minimum, _clamp_min, _exp,
                                                      SYN, REF, EXP, ETD2)
                             spikes[t if rec_spikes else 0, b, jj] = sj
@@ -410,11 +456,37 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                     c_b = count[b, j0:j1]
                 for t in range(t0, t1):
                     s_t = spikes[t if rec_spikes else 0, b, j0:j1]
-                    if Nx == 1:
-                        x_fill[:] = xs[t if Tx > 1 else 0, bx, 0]
+                    tx = t if Tx > 1 else 0
+                    if SEP:
+                        if Nx == 1:
+                            acc = A[0, bx, 0] * PT[t, 0]
+                            for k in range(1, KS):
+                                acc += A[k, bx, 0] * PT[t, k]
+                            x_fill[:] = acc
+                        else:
+                            p0 = PT[t, 0]
+                            if KS == 1:
+                                for j in range(n):
+                                    x_fill[j] = A[0, bx, j0 + j] * p0
+                            else:  # the same left-to-right sum in float64
+                                for j in range(n):
+                                    acc = A[0, bx, j0 + j] * p0
+                                    for k in range(1, KS):
+                                        acc += A[k, bx, j0 + j] * PT[t, k]
+                                    x_fill[j] = acc
+                        x_t = x_fill[:n]
+                    elif FILL:
+                        if Nx == 1:
+                            x_fill[:] = xs[tx, bx, 0]
+                        else:
+                            for j in range(n):
+                                x_fill[j] = xs[tx, bx, j0 + j]
+                        x_t = x_fill[:n]
+                    elif Nx == 1:
+                        x_fill[:] = xs[tx, bx, 0]
                         x_t = x_fill[:n]
                     else:
-                        x_t = xs[t if Tx > 1 else 0, bx, j0:j1]
+                        x_t = xs[tx, bx, j0:j1]
                     for j in range(n):
                         i_j = i_b[j] if SYN else x_t[j]
                         r_j = r_b[j] if REF else np.int32(0)

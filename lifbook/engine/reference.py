@@ -12,10 +12,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..backends import is_tensor
 from ..dynamics import LIFState, StepCoefficients, lif_step
 from ..timing import PreciseCoefficients, precise_step
 
-__all__ = ["ReferenceEngine"]
+__all__ = ["ReferenceEngine", "BLOCK_STEPS"]
+
+#: Steps between two calls of ``run``'s ``on_block`` hook (progress, interruption).
+BLOCK_STEPS = 16
+
+
+def _step_input(be, x):
+    """One step's input on ``be`` in its dtype (a tensor is converted on its device)."""
+    if is_tensor(x):
+        return x.to(dtype=be.dtype)
+    if be.name == "numpy":
+        return np.asarray(x, dtype=be.dtype)
+    return be.asarray(x)
 
 
 class ReferenceEngine:
@@ -37,8 +52,15 @@ class ReferenceEngine:
             return precise_step(x, state, coef, self.backend)
         return lif_step(x, state, coef, self.backend.ops)
 
-    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None):
+    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
+            on_block=None):
         """``T`` calls of :meth:`step`, recording as it goes: ``(spikes, state, record_dict)``.
+
+        ``xs`` may have any real dtype and strides, or be a :class:`lifbook.inputs.Separable`
+        current: each step's input is converted to the backend's dtype when it is used (never
+        the whole input at once). ``on_block(done, T)`` is called every :data:`BLOCK_STEPS` steps
+        and after the last; an exception it raises leaves the given state unchanged (the engine
+        never writes into the arrays it is given).
 
         Precise coefficients: ``(spikes, state, record_dict, offsets)`` with the last step's offsets;
         the record holds ``"offsets"`` too when it holds ``"spikes"``.
@@ -58,8 +80,10 @@ class ReferenceEngine:
             out["i"] = be.empty((T, *shape))
         count = be.full(shape, 0, dtype=be.int64) if "count" in record else None
         spikes = offsets = None
+        if steps is not None:
+            xs = _step_input(be, xs)
         for k in range(T):
-            x = xs if steps is not None else xs[k]
+            x = xs if steps is not None else _step_input(be, xs[k])
             if precise:
                 spikes, state, offsets = precise_step(x, state, coef, be)
             else:
@@ -74,6 +98,8 @@ class ReferenceEngine:
                 out["i"][k] = state.i if state.i is not None else x
             if count is not None:
                 count += spikes
+            if on_block is not None and ((k + 1) % BLOCK_STEPS == 0 or k + 1 == T):
+                on_block(k + 1, T)
         if count is not None:
             out["count"] = count
         if precise:
