@@ -424,6 +424,13 @@ class _Population:
                 Backend._check_range(-peak, peak, self._max_abs_x, "x(t)")
                 self._warn_drive(peak, "x(t)", 5)
                 return sep, False, steps
+            if isinstance(x, _inputs.Current) and x._streamable() and not self.precise:
+                # Noise and other currents made block by block (state carried over): no (T, N) array.
+                self._bind(0.0)
+                stream = _inputs.Streamed(x, t, np.shape(x._block(t, 0, 1, {}))[1:])
+                self._check_step_shape(tuple(stream.shape[1:]), "x(t)", lead=(steps,))
+                stream.check = (self._max_abs_x, "x(t)")
+                return stream, False, steps
             values = x(t)
             arr = self._input(values, "x(t)")
             if arr.ndim == 0 or arr.shape[0] != steps:

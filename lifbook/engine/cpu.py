@@ -352,9 +352,14 @@ class NumbaEngine:
         convert it block by block), a :class:`lifbook.inputs.Separable` current passes its amplitudes
         and time profiles.
         """
-        from ..inputs import Separable
+        from ..inputs import Separable, Streamed
 
         dummy = np.zeros((1, 1, 1), dtype=np.float64)
+        if isinstance(xs, Streamed):  # made block by block in run(); a placeholder of its dtype and form here
+            shape = xs.shape[1:]
+            form = (T, 1 if len(shape) <= len(self.shape) else shape[0], self.N if shape else 1)
+            return (np.broadcast_to(np.zeros(1), form),
+                    dummy, dummy[0], True, False)
         if isinstance(xs, Separable):
             A = np.ascontiguousarray(xs.amplitudes, dtype=np.float64)
             K = A.shape[0]
@@ -392,6 +397,8 @@ class NumbaEngine:
         K = _load_kernels()
         if K is None:
             return self._reference.run(xs, state, coef, record, steps=steps, on_block=on_block)
+        from ..inputs import Streamed
+
         features, P, Pn, het, _ = self._prepared(coef)
         syn, ref, exp, etd2 = features
         constant = steps is not None
@@ -411,6 +418,7 @@ class NumbaEngine:
         counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else Pn[None]
         nblk = -(-self.N // K.BLOCK)
         per_step = B * self.N
+        made = isinstance(xs, Streamed)
         streamed = x3.shape[0] > 1  # an input array with a time axis: blocks sized by the bytes they read
         if streamed:
             chunk = max(1, BLOCK_BYTES // max(1, per_step * x3.dtype.itemsize))
@@ -421,7 +429,10 @@ class NumbaEngine:
         for t0 in range(0, T, chunk):
             t1 = min(t0 + chunk, T)
             n = t1 - t0
-            xb = x3[t0:t1] if streamed else x3
+            if made:
+                xb = xs.block(t0, t1).reshape(n, x3.shape[1], x3.shape[2])
+            else:
+                xb = x3[t0:t1] if streamed else x3
             PTb = PT[t0:t1] if sep else PT
             sb = spikes[t0:t1] if rec_spikes else spikes
             vb = v_rec[t0:t1] if rec_v else none
@@ -449,10 +460,10 @@ class NumbaEngine:
 
     def _input_record(self, xs, x3, T, B, state_shape):
         """``record["i"]`` without a synaptic filter: the input, as the population's dtype."""
-        from ..inputs import Separable
+        from ..inputs import Separable, Streamed
 
         full = np.empty((T, B, self.N), dtype=self.dtype)
-        if isinstance(xs, Separable):
+        if isinstance(xs, (Separable, Streamed)):
             for k in range(T):
                 full[k].reshape(state_shape)[...] = xs[k]
         else:

@@ -398,7 +398,7 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
             KS = 0
         nblk = (N + BLOCK - 1) // BLOCK
         rec_spikes, rec_v, rec_i = spikes.shape[0] == T, v_rec.shape[0] == T, i_rec.shape[0] == T
-        x_fill = np.empty(BLOCK if (Nx == 1 or FILL) else 0, dtype=v.dtype)
+        x_fill = np.empty(BLOCK if (Nx == 1 or FILL or SEP) else 0, dtype=v.dtype)
         x_one = np.empty(1, dtype=v.dtype)
         c = _coef_at(P, Pn, 0)
         for t0 in range(0, T, tile):
