@@ -382,7 +382,7 @@ class NumbaEngine:
         return x3, dummy, dummy[0], fill, False
 
     def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
-            on_block=None):
+            on_block=None, max_abs_x: float | None = None):
         """``T`` steps by the kernel, in blocks of time steps: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`).
 
         The input (an array of any real dtype and strides, or a :class:`lifbook.inputs.Separable`
@@ -390,13 +390,16 @@ class NumbaEngine:
         ``on_block(done, T)`` (optional) is called after each block of steps, from the calling
         thread; an exception it raises (or a ``KeyboardInterrupt`` between blocks) leaves every
         array given to the engine unchanged: the state is the engine's own copy until the end.
+        With ``max_abs_x`` the kernel also counts inputs that are not finite or exceed it, in its
+        pass over the input, and a block with one raises ``ValueError`` (the backend's message).
         Precise coefficients: ``(spikes, state, record_dict, offsets)``, as the reference engine.
         """
         if isinstance(coef, PreciseCoefficients):
             return self._run_precise(xs, state, coef, record, steps)
         K = _load_kernels()
         if K is None:
-            return self._reference.run(xs, state, coef, record, steps=steps, on_block=on_block)
+            return self._reference.run(xs, state, coef, record, steps=steps, on_block=on_block,
+                                       max_abs_x=max_abs_x)
         from ..inputs import Streamed
 
         features, P, Pn, het, _ = self._prepared(coef)
@@ -426,6 +429,8 @@ class NumbaEngine:
             chunk = max(RECORD_TILE, BLOCK_UPDATES // per_step)
         chunk = min(chunk, T)
         recording = rec_spikes or rec_v or rec_i
+        nbad = np.zeros(B * nblk, dtype=np.int64)
+        limit = np.inf if max_abs_x is None else float(max_abs_x)
         for t0 in range(0, T, chunk):
             t1 = min(t0 + chunk, T)
             n = t1 - t0
@@ -438,7 +443,11 @@ class NumbaEngine:
             vb = v_rec[t0:t1] if rec_v else none
             ib = i_rec[t0:t1] if rec_i else none
             tile = RECORD_TILE if recording else n
-            _launch(K, kernel, (xb, A, PTb, v, i, r, P, Pn, n, tile, sb, vb, ib, counts), B * nblk, per_step * n)
+            _launch(K, kernel, (xb, A, PTb, v, i, r, P, Pn, n, tile, sb, vb, ib, counts, limit, nbad), B * nblk,
+                    per_step * n)
+            if nbad.any():
+                self._check_values(np.asarray(xb), "x", limit)
+                raise AssertionError("the engine's input check and the backend's disagree")  # pragma: no cover
             if on_block is not None:
                 on_block(t1, T)
         out = self._out

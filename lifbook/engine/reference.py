@@ -53,7 +53,7 @@ class ReferenceEngine:
         return lif_step(x, state, coef, self.backend.ops)
 
     def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
-            on_block=None):
+            on_block=None, max_abs_x: float | None = None):
         """``T`` calls of :meth:`step`, recording as it goes: ``(spikes, state, record_dict)``.
 
         ``xs`` may have any real dtype and strides, or be a :class:`lifbook.inputs.Separable`
@@ -82,8 +82,12 @@ class ReferenceEngine:
         spikes = offsets = None
         if steps is not None:
             xs = _step_input(be, xs)
+            if max_abs_x is not None:
+                be.check_values(xs, "x", max_abs_x)
         for k in range(T):
             x = xs if steps is not None else _step_input(be, xs[k])
+            if max_abs_x is not None and steps is None:
+                be.check_values(x, "x", max_abs_x)
             if precise:
                 spikes, state, offsets = precise_step(x, state, coef, be)
             else:
