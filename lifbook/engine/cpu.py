@@ -43,6 +43,10 @@ RECORD_TILE = 32
 #: Bytes of input an array input's block of time steps reads (its steps run in one kernel call).
 BLOCK_BYTES = 32 << 20
 
+#: Bytes (float64) of a block of steps of a current made block by block (:class:`lifbook.inputs.Streamed`,
+#: noise): a few times this is allocated while the block is made.
+STREAM_BYTES = 4 << 20
+
 #: Neuron-updates per block of time steps for a constant or separable input.
 BLOCK_UPDATES = 1 << 26
 
@@ -423,7 +427,9 @@ class NumbaEngine:
         per_step = B * self.N
         made = isinstance(xs, Streamed)
         streamed = x3.shape[0] > 1  # an input array with a time axis: blocks sized by the bytes they read
-        if streamed:
+        if made:
+            chunk = max(1, STREAM_BYTES // max(1, per_step * 8))
+        elif streamed:
             chunk = max(1, BLOCK_BYTES // max(1, per_step * x3.dtype.itemsize))
         else:
             chunk = max(RECORD_TILE, BLOCK_UPDATES // per_step)
