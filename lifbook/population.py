@@ -495,7 +495,7 @@ class _Population:
             kwargs["max_abs_x"] = self._max_abs_x
             self._stream_check = False
         progress = None
-        if not self.precise and _progress.in_notebook():
+        if not self.precise and self._engine.name in ("numba", "reference") and _progress.in_notebook():
             progress = kwargs["on_block"] = _progress.Progress(f"{type(self).__name__}.run")
         if self._on_block is not None:
             hook, shown = self._on_block, progress

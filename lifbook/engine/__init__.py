@@ -12,8 +12,12 @@ Engines:
   used for CUDA tensors.
 
 Both evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba compiles that
-same Python function), so they differ only where the ``exp`` of the C library or of the float32
-polynomial differs from NumPy's and torch's.
+same Python function), so they differ only where the kernels' ``exp`` (a vectorisable polynomial
+in float32 and float64, :mod:`lifbook.engine.kernels`) differs from NumPy's and torch's.
+
+Which engine ran is in ``Record.meta["engine"]`` and ``repr(population)``; a CPU population on
+the reference engine says why (``Record.meta["engine_note"]``: asked for, ``LIFBOOK_ENGINE``, or
+numba missing) and that it is slower.
 
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
@@ -55,6 +59,16 @@ changes the arrays it is given; the population owns its state and writes it):
   ``(T, *state_shape)`` (``"count"``: int64 of shape ``state_shape``), on the backend. It returns
   the last step's spikes and the state after the last step, as ``step`` does, so that the
   population can set ``s``, ``v``, ``steps`` and the last input itself.
+  Streaming (both engines): ``xs`` may have any real dtype and strides (stride-0 broadcast views
+  included; the NumPy view of a CPU tensor) and is converted as it is read, never copied whole;
+  it may also be a :class:`lifbook.inputs.Separable` (amplitudes times time profiles, evaluated
+  in the kernel) or a :class:`lifbook.inputs.Streamed` current (made a block of steps at a time,
+  ``block(k0, k1)``; both also give step ``k`` as ``xs[k]``, in order). Optional keywords:
+  ``max_abs_x`` (check the input, finite and bounded, as it is read: ``ValueError``) and
+  ``on_block(done, T)``, called between blocks of steps; an exception there (or a
+  ``KeyboardInterrupt``) leaves the arrays given to the engine unchanged, so the population
+  stays as it was before ``run``. A GPU engine without these keywords is called without them
+  when they are not needed (a CUDA input is converted by the backend, as before).
 * Precise spike timing: with ``coef`` a :class:`lifbook.timing.PreciseCoefficients`
   (``spike_timing="precise"``; ``state.ref`` holds refractory ms as floats) ``step`` returns
   ``(spikes, state, offsets)`` and ``run`` returns ``(spikes, state, record_dict, offsets)``, with

@@ -6,9 +6,10 @@ The update of one neuron is :func:`lifbook.dynamics.neuron_update` itself, compi
 (``inline="always"``) with scalar operations (``where`` as a select, ``min``/``max``, and
 :func:`_exp`): the same floating-point operations in the same order as the NumPy and torch
 reference (no ``fastmath``, so no fused multiply-adds), so CLIF results are bitwise those of
-NumPy in float32 and float64. The ELIF exponential differs: float64 uses the C library's ``exp``
-(at most 1 ulp from NumPy's SIMD ``exp``), float32 uses :func:`_exp32`, a vectorisable
-polynomial (relative error below 3e-7); both exponentials of method ``"etd2"`` use it.
+NumPy in float32 and float64. The ELIF exponential differs: float64 uses :func:`_exp64` (a
+vectorisable polynomial, within 2 ulp of NumPy's ``exp``; the C library's scalar ``exp`` made
+float64 ELIF runs several times slower), float32 uses :func:`_exp32`, a vectorisable polynomial
+(relative error below 3e-7); both exponentials of method ``"etd2"`` use them.
 
 Two kernels, specialised by closure constants (``SYN``: synaptic filter, ``REF``:
 refractoriness, ``EXP``: ELIF term, ``ETD2``: its second-order correction, ``HET``: per-neuron
