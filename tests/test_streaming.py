@@ -265,3 +265,27 @@ def test_compile_notice(capsys, monkeypatch):
     monkeypatch.setattr(kernels, "COMPILE_NOTICE_S", 0.0)
     kernels._say_compiling(kernels.run_kernel(False, True, False, False, False, True))
     assert "compiling numba kernel" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("Model", [CLIFPopulation, ELIFPopulation])
+def test_reference_blocked_equals_whole_array_loop(Model, monkeypatch):
+    from lifbook.engine import reference
+
+    n = 3 * reference.NEURON_BLOCK // 2 + 7  # more than one block, a ragged last one
+    x = np.random.default_rng(1).uniform(2.0, 6.0, (40, 2, n)).astype(np.float32)
+    kw = dict(n=n, engine="reference", tau_m=np.linspace(8.0, 12.0, n))
+
+    def run():
+        m = Model(**kw)
+        m.set_batch_size(2)
+        return m.run(x, record=("spikes", "v", "count")), m
+
+    a, ma = run()
+    monkeypatch.setattr(reference, "NEURON_BLOCK", 10 ** 9)  # the whole-array loop
+    b, mb = run()
+    assert a.spikes.sum() > 0
+    np.testing.assert_array_equal(a.spikes, b.spikes)
+    np.testing.assert_array_equal(a.v, b.v)
+    np.testing.assert_array_equal(a.count, b.count)
+    np.testing.assert_array_equal(ma.v, mb.v)
+    np.testing.assert_array_equal(ma.s, mb.s)
