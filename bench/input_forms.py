@@ -155,8 +155,8 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
             make, nbytes = all_forms[name]
             x, kind = make()
 
-            def run_lifbook():
-                m = Model(n=N)
+            def run_lifbook(m=None):
+                m = Model(n=N) if m is None else m
                 if kind is True:
                     return m.run(x, steps=T, record=("count",))
                 if kind == "current":
@@ -171,9 +171,10 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
                 times.append(time.perf_counter() - t)
             counts = np.asarray(rec.count).reshape(-1)
             gc.collect()
+            model = Model(n=N)  # made before: its state is not part of what run() allocates
             tracemalloc.start()
             base = tracemalloc.get_traced_memory()[0]
-            run_lifbook()
+            run_lifbook(model)
             peak = tracemalloc.get_traced_memory()[1] - base
             tracemalloc.stop()
             get = _getter(x, kind, amp, Model(n=1).dt, T)
