@@ -136,7 +136,7 @@ def _getter(x, kind, amp, dt, T):
 
 def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("CLIF", "ELIF"), forms=None,
                         log=print):
-    """Rows ``{model, form, N, T, lifbook_s, naive_s, speedup, peak_MiB, input_MiB, ...}`` (see the module docstring)."""
+    """Rows ``{model, form, N, T, lifbook_s, naive_s, speedup, peak_MiB, input_MiB, ...}`` (module docstring)."""
     Models = {"CLIF": CLIFPopulation, "ELIF": ELIFPopulation}
     all_forms, amp = _forms(N, T)
     names = list(all_forms) if forms is None else list(forms)

@@ -23,7 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Current", "Separable", "Streamed", "counter_normal", "constant", "step", "ramp", "sine", "ornstein_uhlenbeck", "from_function"]
+__all__ = ["Current", "Separable", "Streamed", "counter_normal", "constant", "step", "ramp", "sine",
+           "ornstein_uhlenbeck", "from_function"]
 
 
 def _amp(name, value) -> np.ndarray:

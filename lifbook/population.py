@@ -403,8 +403,9 @@ class _Population:
             return
         gib = 1 << 30
         raise MemoryError(
-            f"record: run(steps={T}, record={record}) would record {need / gib:.1f} GiB for {math.prod(self.state_shape)} "
-            f"neurons, more than the {have / gib:.1f} GiB of memory available. Record less: record=('count',) "
+            f"record: run(steps={T}, record={record}) would record {need / gib:.1f} GiB for "
+            f"{math.prod(self.state_shape)} neurons, more than the {have / gib:.1f} GiB of memory available. "
+            "Record less: record=('count',) "
             f"(spike counts, {8 * math.prod(self.state_shape) / gib:.2g} GiB) or ('spikes',) (1 byte per neuron and "
             "step); run fewer steps; or run in chunks (call run() repeatedly: the state carries over) and keep "
             "what you need from each.")
@@ -416,7 +417,10 @@ class _Population:
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
             t = self.time + self.params.dt * np.arange(steps)
-            sep = x.separable(t) if isinstance(x, _inputs.Current) and not self.precise else None
+            # Streamed forms for the CPU engines (another engine, e.g. on a GPU, gets the values as before).
+            streams = (isinstance(x, _inputs.Current) and not self.precise
+                       and self._engine.name in ("numba", "reference"))
+            sep = x.separable(t) if streams else None
             if sep is not None:
                 # Amplitudes times profiles, evaluated inside the engine step by step: no (T, N) array.
                 self._check_step_shape(tuple(sep.shape[1:]), "x(t)", lead=(steps,))
@@ -425,7 +429,7 @@ class _Population:
                 Backend._check_range(-peak, peak, self._max_abs_x, "x(t)")
                 self._warn_drive(peak, "x(t)", 5)
                 return sep, False, steps
-            if isinstance(x, _inputs.Current) and x._streamable() and not self.precise:
+            if streams and x._streamable():
                 # Noise and other currents made block by block (state carried over): no (T, N) array.
                 self._bind(0.0)
                 stream = _inputs.Streamed(x, t, np.shape(x._block(t, 0, 1, {}))[1:])

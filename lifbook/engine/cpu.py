@@ -387,7 +387,7 @@ class NumbaEngine:
 
     def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
             on_block=None, max_abs_x: float | None = None):
-        """``T`` steps by the kernel, in blocks of time steps: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`).
+        """``T`` steps by the kernel in blocks of time steps: ``(spikes, state, record_dict)`` (:mod:`lifbook.engine`).
 
         The input (an array of any real dtype and strides, or a :class:`lifbook.inputs.Separable`
         current) is read inside the kernel, converted block by block, never copied whole.
