@@ -272,7 +272,7 @@ def test_reference_blocked_equals_whole_array_loop(Model, monkeypatch):
     from lifbook.engine import reference
 
     n = 3 * reference.NEURON_BLOCK // 2 + 7  # more than one block, a ragged last one
-    x = np.random.default_rng(1).uniform(2.0, 6.0, (40, 2, n)).astype(np.float32)
+    x = np.random.default_rng(1).uniform(4.0, 8.0, (100, 2, n)).astype(np.float32)
     kw = dict(n=n, engine="reference", tau_m=np.linspace(8.0, 12.0, n))
 
     def run():
