@@ -461,7 +461,8 @@ class _Population:
         dtype and strides, checked (finite, bounded) in place but never converted or copied whole."""
         self._bind(x)
         be = self.backend
-        if be.name == "torch" and be.device.type != "cpu" or self.precise:
+        if be.name == "torch" and be.device.type != "cpu" or self.precise or \
+                self._engine.name not in ("numba", "reference"):
             return self._input(x)
         if is_tensor(x):
             if x.device.type != "cpu":
