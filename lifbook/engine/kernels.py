@@ -173,11 +173,14 @@ def compile_for(kernel, args) -> None:
         notice.cancel()
 
 
-#: Seconds after which a kernel still compiling prints a notice (on stderr).
+#: Seconds after which a kernel still compiling prints a notice (on stderr; ``LIFBOOK_PROGRESS=0``
+#: silences it, as it silences the progress display: the book's build and the tests set it).
 COMPILE_NOTICE_S = 0.5
 
 
 def _say_compiling(kernel) -> None:
+    if os.environ.get("LIFBOOK_PROGRESS", "").strip() == "0":
+        return
     name = getattr(getattr(kernel, "py_func", None), "__qualname__", "kernel").split(".")[0]
     print(f"lifbook: compiling numba kernel {name} for this input form (first use on this machine, "
           "about 5-10 s; cached for later sessions) ...", file=sys.stderr, flush=True)
