@@ -465,7 +465,10 @@ def test_kernels_compile_the_one_update_and_are_keyed_by_its_source(monkeypatch)
     from lifbook import dynamics
     from lifbook.engine import kernels
 
-    assert kernels._update.py_func is dynamics.neuron_update
+    # neuron_update's own code, with its two parts compiled from dynamics' functions
+    assert kernels._update.py_func.__code__ is dynamics.neuron_update.__code__
+    for part in ("propagate", "threshold_reset"):
+        assert kernels._update.py_func.__globals__[part].py_func is getattr(dynamics, part).fn
     for k in (kernels.step_kernel(True, True, True, True, False, "float64"),
               kernels.run_kernel(False, False, True, False, True, True, "float32")):
         assert kernels._KEY in [c.cell_contents for c in k.py_func.__closure__]

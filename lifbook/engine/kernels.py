@@ -33,6 +33,7 @@ import functools
 import hashlib
 import inspect
 import math
+import types as types_
 import os
 import re
 import sys
@@ -325,7 +326,15 @@ def _exp_overload(a):
 
 
 # The update of one neuron: lifbook.dynamics.neuron_update itself, with scalar operations.
-_update = numba.njit(inline="always", error_model="numpy")(dynamics.neuron_update)
+# Its two parts (dynamics.propagate, dynamics.threshold_reset) are compiled here from the same
+# functions and bound as the globals of a copy of neuron_update: numba's disk cache refuses a
+# kernel that reaches them through the module's lazily compiled wrappers ("dynamic globals").
+_update = numba.njit(inline="always", error_model="numpy")(types_.FunctionType(
+    dynamics.neuron_update.__code__,
+    dict(dynamics.neuron_update.__globals__,
+         propagate=numba.njit(inline="always", error_model="numpy")(dynamics.propagate.fn),
+         threshold_reset=numba.njit(inline="always", error_model="numpy")(dynamics.threshold_reset.fn)),
+    dynamics.neuron_update.__name__))
 _where = numba.njit(inline="always")(dynamics.SCALAR_OPS.where)
 _minimum = numba.njit(inline="always")(dynamics.SCALAR_OPS.minimum)
 _clamp_min = numba.njit(inline="always")(dynamics.SCALAR_OPS.clamp_min)
