@@ -20,7 +20,7 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
 
     One neuron per current, all simulated together for ``duration`` ms from rest. ``model`` is
     ``"CLIF"``/``"ELIF"`` or a population class. With ``steady`` the rate is measured from the
-    interspike intervals (the stationary rate, see :meth:`Record.steady_rates`), else as
+    interspike intervals (the stationary rate, see :meth:`~lifbook.record.Record.steady_rates`), else as
     spike count / duration.
     """
     cls = _MODELS[choice("model", model, _MODELS)] if isinstance(model, str) else model

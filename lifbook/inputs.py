@@ -4,7 +4,7 @@ Each generator returns a :class:`Current`, a vectorised function ``I(t)`` (nA) o
 array of times ``t`` (ms, shape ``(T,)``) returning shape ``(T, *s)``, where ``s`` is the shape
 of its amplitude (``()`` for a scalar: one current for every neuron). Currents add and scale
 (``step(1.0, 10, 50) + 0.5 * sine(0.2, 10)``); shapes after the time axis broadcast as NumPy
-does. Pass a current to :meth:`Population.run` with ``steps``, or sample it with
+does. Pass a current to :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>` with ``steps``, or sample it with
 :meth:`Current.sample`.
 
 Noise is reproducible: an :func:`ornstein_uhlenbeck` current with a ``seed`` returns the same

@@ -107,7 +107,7 @@ def population_rate(rec: Record, bin_ms: float = 1.0, ax=None, color=None, label
     """Population rate (Hz): spikes per neuron per bin, averaged over all recorded neurons and trials.
 
     Each bin is drawn over the time it covers, ``[t_end - bin, t_end)`` with ``t_end`` the bin end
-    times of :meth:`Record.population_rate` (``bin_ms`` rounded to whole steps). For a batched run
+    times of :meth:`~lifbook.record.Record.population_rate` (``bin_ms`` rounded to whole steps). For a batched run
     of one neuron (state shape ``(trials, 1)``) this is the trial-averaged PSTH (see :func:`psth`).
     """
     ax = _axes(ax, figsize=(7, 2))
@@ -132,7 +132,7 @@ def fi_curve(currents, rates, ax=None, label: str | None = None, marker=None, **
 def phase_plane(I, params: CLIFParams | None = None, ax=None, u_range=None, color=None):
     """``du/dt`` against ``u`` under constant ``I``, fixed points marked (filled: stable, open: unstable).
 
-    For :class:`ELIFParams` (default) the EIF right-hand side; for :class:`CLIFParams` the LIF
+    For :class:`~lifbook.params.ELIFParams` (default) the EIF right-hand side; for :class:`~lifbook.params.CLIFParams` the LIF
     one. Arrows on the axis show the direction of flow.
     """
     ax = _axes(ax, figsize=(5, 3.5))

@@ -116,7 +116,7 @@ def eif_rheobase(params: ELIFParams | None = None, *, start: str = "rest", **ove
     ``(u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T)) / R``: the orbit survives
     below ``I_rh`` because every reset lands above the unstable fixed point, and the neuron is
     bistable in between (:func:`eif_bistable_range`). Holds when the cut-off ``u_th`` lies above
-    ``theta_rh`` (required by :class:`ELIFParams`).
+    ``theta_rh`` (required by :class:`~lifbook.params.ELIFParams`).
     """
     p = _params(params, ELIFParams, overrides)
     _check_start(start, allow_number=False)
