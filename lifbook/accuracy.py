@@ -54,8 +54,10 @@ def _model(model: str):
 
 
 def workload_params(model: str = "ELIF", **overrides):
-    """The workload's parameters as :class:`~lifbook.params.ELIFParams` (or, ``model="CLIF"``, :class:`~lifbook.params.CLIFParams`
-    with ``u_th = theta_rh`` = -55 mV), with ``overrides`` (e.g. ``dt``) applied."""
+    """The workload's parameters as :class:`~lifbook.params.ELIFParams`.
+
+    With ``model="CLIF"``, :class:`~lifbook.params.CLIFParams` with ``u_th = theta_rh`` = -55 mV;
+    ``overrides`` (e.g. ``dt``) applied."""
     Params, _ = _model(model)
     values = dict(WORKLOAD)
     if model == "CLIF":

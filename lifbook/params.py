@@ -352,7 +352,7 @@ class ELIFParams(CLIFParams):
 
     @property
     def exp_arg_cap(self):
-        """Cap on ``(u - theta_rh)/delta_T``: the cut-off's value, and at most :data:`EXP_ARG_CAP`."""
+        """Cap on ``(u - theta_rh)/delta_T``, the cut-off's value and at most :data:`~lifbook.params.EXP_ARG_CAP`."""
         cap = np.minimum((np.asarray(self.u_th) - np.asarray(self.theta_rh)) / np.asarray(self.delta_T),
                          EXP_ARG_CAP)
         return _simplify(cap)

@@ -132,8 +132,8 @@ def fi_curve(currents, rates, ax=None, label: str | None = None, marker=None, **
 def phase_plane(I, params: CLIFParams | None = None, ax=None, u_range=None, color=None):
     """``du/dt`` against ``u`` under constant ``I``, fixed points marked (filled: stable, open: unstable).
 
-    For :class:`~lifbook.params.ELIFParams` (default) the EIF right-hand side; for :class:`~lifbook.params.CLIFParams` the LIF
-    one. Arrows on the axis show the direction of flow.
+    For :class:`~lifbook.params.ELIFParams` (default) the EIF right-hand side; for
+    :class:`~lifbook.params.CLIFParams` the LIF one. Arrows on the axis show the direction of flow.
     """
     ax = _axes(ax, figsize=(5, 3.5))
     p = ELIFParams() if params is None else params

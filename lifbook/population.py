@@ -136,7 +136,7 @@ class _Population:
 
     @property
     def i(self):
-        """Current I (nA) that entered the last step: the synaptic current, or the input if ``tau_syn = 0``."""
+        """Current I (nA) that entered the last step (the synaptic current, or the input if ``tau_syn = 0``)."""
         return self._state.i if self._state.i is not None else self._last_x
 
     @property
@@ -146,7 +146,7 @@ class _Population:
 
     @property
     def spike_offset(self):
-        """Precise mode: time of each spike of the last step after the step's start (ms, 0 where no spike).
+        """In precise mode, the time of each spike of the last step after the step's start (ms, 0 where no spike).
 
         The spike of neuron ``j`` in the last step happened at ``time - dt + spike_offset[j]``;
         ``None`` with ``spike_timing="grid"`` (spikes at the end of the step).
@@ -155,7 +155,7 @@ class _Population:
 
     @property
     def refractory(self):
-        """Refractory steps left per neuron (0: integrating); ms left with ``spike_timing="precise"``."""
+        """Refractory steps left per neuron (0 when integrating); ms left with ``spike_timing="precise"``."""
         if self._state.ref is None:
             return self.backend.full(self.state_shape, 0, dtype=self.backend.int_dtype())
         return self._state.ref
@@ -212,7 +212,7 @@ class _Population:
 
     @property
     def engine(self) -> str:
-        """Name of the engine that runs ``forward``/``run`` (``"reference"``: :func:`lifbook.dynamics.lif_step`)."""
+        """Name of the engine that runs ``forward``/``run`` (``"reference"`` is :func:`lifbook.dynamics.lif_step`)."""
         return self._engine.name
 
     def _bind(self, x):

@@ -9,8 +9,9 @@ the population's backend (NumPy arrays or torch tensors); :meth:`Record.numpy` c
 Precise spike timing (``spike_timing="precise"``, see :mod:`lifbook.timing`): ``spikes[k]``
 still marks the step in which a spike happened, and ``offsets`` (recorded with ``spikes``) holds
 its time after the start of that step, in ms (``0 <= offsets[k] <= dt`` where ``spikes[k]``;
-0 elsewhere), so the spike happened at ``t[k] - dt + offsets[k]``. :meth:`~lifbook.record.Record.spike_times`,
-:meth:`~lifbook.record.Record.spike_events` and :meth:`~lifbook.record.Record.steady_rates` use these times. ``offsets`` is a
+0 elsewhere), so the spike happened at ``t[k] - dt + offsets[k]``.
+:meth:`~lifbook.record.Record.spike_times`, :meth:`~lifbook.record.Record.spike_events` and
+:meth:`~lifbook.record.Record.steady_rates` use these times. ``offsets`` is a
 dense array of the state's dtype, like ``v``: it costs as much memory as recording ``v``
 (``T * state size * 4 or 8`` bytes); ``record=("count",)`` records neither.
 """
