@@ -90,7 +90,9 @@ def toc_pages() -> list[str]:
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = [toc["root"]]
-    for chapter in toc.get("chapters", []):
+    # chapters at the top level, or grouped in parts (Chapters, Reference)
+    chapters = toc.get("chapters", []) + [c for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    for chapter in chapters:
         pages.append(chapter["file"])
         pages.extend(s["file"] for s in chapter.get("sections", []))
     return pages
