@@ -87,6 +87,16 @@
 
   function announceSliders() {
     document.querySelectorAll(".lifbook-explorer .widget-slider, .lifbook-explorer .widget-hslider").forEach(announceSlider);
+    // Explorer frames: alt text from the sliders' settings ("Explorer frame: I (nA) 2.5 nA, ...").
+    document.querySelectorAll(".lifbook-explorer").forEach((box) => {
+      const parts = Array.from(box.querySelectorAll(".widget-slider, .widget-hslider")).map((sl) => {
+        const label = sl.querySelector(".widget-label");
+        const readout = sl.querySelector(".widget-readout");
+        return (label ? label.textContent.trim() + " " : "") + (readout ? readout.textContent.trim() : "");
+      });
+      const alt = "Explorer frame: " + parts.join(", ");
+      box.querySelectorAll("img").forEach((img) => { if (!img.getAttribute("alt")) img.setAttribute("alt", alt); });
+    });
   }
 
   disarmDuplicateHeader();
