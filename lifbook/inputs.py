@@ -136,7 +136,31 @@ def constant(amplitude) -> Current:
 
 
 def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> Current:
-    """``I(t) = amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise (nA)."""
+    """A step current: ``I(t) = amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise.
+
+    Parameters
+    ----------
+    amplitude : float or array_like
+        Current during the step (nA); an array gives one amplitude per neuron.
+    start, stop : float
+        Start and end of the step (ms); ``stop`` defaults to never.
+    baseline : float or array_like
+        Current outside the step (nA).
+
+    Returns
+    -------
+    Current
+        A function of time (ms) that :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>`
+        accepts; currents add and scale (``step(...) + 0.5``, ``2 * step(...)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> I = inputs.step(2.5, start=10.0, stop=90.0)
+    >>> I(np.array([0.0, 50.0, 95.0]))
+    array([0. , 2.5, 0. ])
+    """
     a, b = _amp("amplitude", amplitude), _amp("baseline", baseline)
     start = _scalar("start", start, "ms")
     stop = _scalar("stop", stop, "ms")

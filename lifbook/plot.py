@@ -42,6 +42,32 @@ def voltage_trace(rec: Record, index=0, ax=None, threshold: bool = True, label: 
 
     ``index`` selects the neuron in the state shape (``(trial, neuron)`` for batched runs; for a
     1-neuron population use 0). The dashed line is ``u_th`` (the ELIF cut-off).
+
+    Parameters
+    ----------
+    rec : Record
+        A run that recorded ``"v"`` (:class:`~lifbook.record.Record`).
+    index : int or tuple
+        Which neuron.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into (default: a new figure).
+    threshold : bool
+        Draw ``u_th`` as a dashed line.
+    label, color : optional
+        Passed to matplotlib.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from lifbook import CLIFPopulation, plot
+    >>> rec = CLIFPopulation(n=1).run(2.5, steps=1000, record=("spikes", "v"))
+    >>> ax = plot.voltage_trace(rec)
+    >>> ax.get_xlabel()
+    'time (ms)'
     """
     ax = _axes(ax)
     idx = _fix_index(rec, index)

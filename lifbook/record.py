@@ -56,6 +56,17 @@ class Record:
     neuron over the run (int64, shape ``state_shape``), ``offsets``: precise mode only, the time of
     each spike after the start of its step (ms, see the module docstring). Variables that were not
     recorded are ``None``.
+
+    Returned by :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>`; not built by hand.
+
+    Examples
+    --------
+    >>> from lifbook import CLIFPopulation
+    >>> rec = CLIFPopulation(n=2).run([2.5, 4.0], steps=1000, record=("spikes", "v"))
+    >>> rec.t.shape, rec.v.shape, rec.duration
+    ((1000,), (1000, 2), 100.0)
+    >>> rec.spike_counts()
+    array([ 7, 15])
     """
 
     t: np.ndarray

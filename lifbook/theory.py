@@ -47,7 +47,28 @@ def lif_subthreshold(t, I, u0=None, params: CLIFParams | None = None, **override
 
 
 def lif_rheobase(params: CLIFParams | None = None, **overrides):
-    """Smallest constant current that makes a LIF neuron fire: ``I_rh = (u_th - u_rest) / R`` (nA)."""
+    """Smallest constant current that makes a LIF neuron fire: ``I_rh = (u_th - u_rest) / R`` (nA).
+
+    Parameters
+    ----------
+    params : CLIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.CLIFParams`).
+    **overrides
+        Fields to change, e.g. ``u_th=-55.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The rheobase (nA); an array where a parameter is one.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> theory.lif_rheobase()
+    2.0
+    >>> theory.lif_rheobase(R=20.0)
+    1.0
+    """
     p = _params(params, CLIFParams, overrides)
     return _out((np.asarray(p.u_th) - p.u_rest) / p.R)
 
@@ -70,6 +91,33 @@ def lif_rate(I, params: CLIFParams | None = None, **overrides):
 
     ``f = 1 / (t_ref + tau_m ln((R I - (u_reset - u_rest)) / (R I - (u_th - u_rest))))`` above
     rheobase, 0 below; for ``u_reset = u_rest`` this is ``1/(t_ref + tau_m ln(RI/(RI - (u_th - u_rest))))``.
+
+    Parameters
+    ----------
+    I : float or array_like
+        Constant input current (nA).
+    params : CLIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.CLIFParams`).
+    **overrides
+        Fields to change, e.g. ``tau_m=10.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Rate in Hz, the shape of ``I``.
+
+    See Also
+    --------
+    lif_rate_on_grid : the rate a simulation on a time grid produces.
+    lif_current_for_rate : the inverse, current for a given rate.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> round(theory.lif_rate(2.5), 2)
+    76.39
+    >>> theory.lif_rate([1.0, 2.5]).round(2)
+    array([ 0.  , 76.39])
     """
     p = _params(params, CLIFParams, overrides)
     T = np.asarray(lif_time_to_threshold(I, p))
@@ -117,6 +165,28 @@ def eif_rheobase(params: ELIFParams | None = None, *, start: str = "rest", **ove
     below ``I_rh`` because every reset lands above the unstable fixed point, and the neuron is
     bistable in between (:func:`eif_bistable_range`). Holds when the cut-off ``u_th`` lies above
     ``theta_rh`` (required by :class:`~lifbook.params.ELIFParams`).
+
+    Parameters
+    ----------
+    params : ELIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.ELIFParams`).
+    start : {"rest", "reset"}
+        Where the neuron starts (see above).
+    **overrides
+        Fields to change, e.g. ``delta_T=1.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The rheobase current (nA).
+
+    Examples
+    --------
+    ``(theta_rh - u_rest - delta_T) / R = (-55 + 65 - 2) / 20`` nA:
+
+    >>> from lifbook import theory
+    >>> round(theory.eif_rheobase(), 6)
+    0.4
     """
     p = _params(params, ELIFParams, overrides)
     _check_start(start, allow_number=False)
