@@ -14,6 +14,9 @@ from lifbook.params import CLIFParams, ELIFParams
 
 from _support import requires_cuda, requires_torch, to_np
 
+# Several tests drive neurons with deliberately huge inputs (a spike every t_ref).
+pytestmark = pytest.mark.filterwarnings("ignore::lifbook.UnitWarning")
+
 pytest.importorskip("scipy")
 
 #: The ELIF accuracy workload of issue 8 (R in MOhm, so R I is in mV for I in nA).
