@@ -38,6 +38,14 @@ def lif_subthreshold(t, I, u0=None, params: CLIFParams | None = None, **override
     """Membrane potential under constant current ``I`` without threshold (mV).
 
     ``u(t) = u_rest + R I + (u0 - u_rest - R I) exp(-t / tau_m)``, ``u0`` defaulting to ``u_rest``.
+
+    Examples
+    --------
+    20 ms after the onset of 1 nA, from rest (-70 mV), towards ``u_rest + R I = -60`` mV:
+
+    >>> from lifbook import theory
+    >>> round(theory.lif_subthreshold(20.0, 1.0), 2)
+    -60.82
     """
     p = _params(params, CLIFParams, overrides)
     u0 = p.u_rest if u0 is None else u0
@@ -77,6 +85,14 @@ def lif_time_to_threshold(I, params: CLIFParams | None = None, **overrides):
     """Time (ms) from ``u_reset`` to ``u_th`` under constant ``I``; ``inf`` at or below rheobase.
 
     ``T = tau_m ln((R I - (u_reset - u_rest)) / (R I - (u_th - u_rest)))``.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> round(theory.lif_time_to_threshold(2.5), 3)
+    11.09
+    >>> theory.lif_time_to_threshold(2.0)
+    inf
     """
     p = _params(params, CLIFParams, overrides)
     drive = np.asarray(p.R, dtype=np.float64) * np.asarray(I, dtype=np.float64)
@@ -241,6 +257,12 @@ def eif_fixed_points(I, params: ELIFParams | None = None, **overrides):
     Below rheobase there are two, on either side of ``theta_rh``; at and above rheobase none
     (returned as NaN). Found by bisection to ~1e-12 mV (``F`` is convex with its minimum at
     ``theta_rh``).
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> [round(u, 2) for u in theory.eif_fixed_points(0.3)]
+    [-58.68, -52.71]
     """
     p = _params(params, ELIFParams, overrides)
     I = np.asarray(I, dtype=np.float64)
@@ -526,6 +548,16 @@ def lif_current_for_rate(f, params: CLIFParams | None = None, **overrides):
     for ``I`` gives ``R I = (E (u_th - u_rest) - (u_reset - u_rest)) / (E - 1)``. Defined for
     ``0 < f < 1000 / t_ref``; ``nan`` outside (no current gives 0 Hz exactly, only currents at
     or below the rheobase, and no current reaches ``1/t_ref``).
+
+    Examples
+    --------
+    The current for 100 Hz with the default parameters (chapter 2):
+
+    >>> from lifbook import theory
+    >>> round(theory.lif_current_for_rate(100.0), 2)
+    2.87
+    >>> round(theory.lif_rate(theory.lif_current_for_rate(100.0)), 6)
+    100.0
     """
     p = _params(params, CLIFParams, overrides)
     f = np.asarray(f, dtype=np.float64)
