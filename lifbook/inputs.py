@@ -130,7 +130,15 @@ class _Function(Current):
 
 
 def constant(amplitude) -> Current:
-    """``I(t) = amplitude`` (nA)."""
+    """``I(t) = amplitude`` (nA).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> inputs.constant(1.5)(np.array([0.0, 5.0]))
+    array([1.5, 1.5])
+    """
     a = _amp("amplitude", amplitude)
     return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape)
 
@@ -202,6 +210,15 @@ def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: flo
     """``I(t) = offset + amplitude sin(2 pi frequency (t - start)/1000 + phase)`` for ``t >= start``.
 
     ``frequency`` in Hz, ``t`` in ms, ``phase`` in radians; before ``start`` the current is ``offset``.
+
+    Examples
+    --------
+    A quarter period of 50 Hz is 5 ms:
+
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> inputs.sine(1.0, 50.0, offset=2.0)(np.array([0.0, 5.0]))
+    array([2., 3.])
     """
     a, o = _amp("amplitude", amplitude), _amp("offset", offset)
     freq = _scalar("frequency", frequency, "Hz", minimum=0.0)
