@@ -6,7 +6,7 @@ imported torch, so :func:`is_tensor` looks torch up in ``sys.modules``.
 Input conversion rules (:meth:`Backend.as_input`):
 
 * Python lists, NumPy arrays and torch tensors of any integer or floating dtype are
-  converted to the population's dtype (the seed's ``torch.tensor([10, ...])`` is int64).
+  converted to the population's dtype (chapter 1's ``torch.tensor([10, ...])`` is int64).
 * Strings, bools, complex numbers and objects are rejected with a ``TypeError``.
 * NaN or inf is rejected, and so is a drive ``|R x|`` above
   :data:`lifbook.params.MAX_ABS_DRIVE` (a unit error), with a ``ValueError``.

@@ -64,6 +64,8 @@ def _fill_glue(text: str, values: dict) -> str:
         if raw is None:
             return m.group(0)
         spec = m.group("spec")
+        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+            raw = raw[1:-1]  # a glued string's text/plain is its repr (myst-nb drops the quotes too)
         if spec:
             try:
                 return format(float(raw), spec)

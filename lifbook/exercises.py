@@ -20,7 +20,8 @@ counts as its number, and an answer 1000 times off in the way of a unit slip is 
 raise: they are the exercise author's mistake, not the student's.)
 
 :class:`MysteryNeuron` hides seeded parameters behind the public population API, for the
-"identify the neuron" exercise (after neurodynex3's ``neuron_type`` exercise).
+"identify the neuron" exercise (after the LIF exercise of neurodynex3, "'Experimentally' estimate
+the parameters of a LIF neuron", which hides a LIF neuron's parameters behind a random seed).
 """
 from __future__ import annotations
 
@@ -58,9 +59,17 @@ class Feedback:
         return self.message
 
     def _repr_markdown_(self) -> str:
-        mark = "&#9989;" if self.correct else ("&#9998;" if not self.answered else "&#10060;")
+        # Plain words, not emoji: a check mark drawn from an emoji font shows as an empty box
+        # where no such font is installed.
+        if self.correct:
+            mark, lead = "**Correct:**", "correct: "
+        elif not self.answered:
+            mark, lead = "**Not answered yet:**", "not answered yet: "
+        else:
+            mark, lead = "**Not yet:**", ""
         lines = self.message.split("\n")
-        return "  \n".join([f"{mark} {lines[0]}", *lines[1:]])
+        first = lines[0][len(lead):] if lead and lines[0].startswith(lead) else lines[0]
+        return "  \n".join([f"{mark} {first}", *lines[1:]])
 
 
 class _NotANumber(ValueError):
@@ -455,7 +464,7 @@ def check_grid_isi(answer, I: float, params=None, **overrides) -> Feedback:
 def check_rate_order(slope, scheme: str = "grid", tol: float = 0.25) -> Feedback:
     """Check the measured order of a firing-rate error (slope of log error against log dt).
 
-    ``scheme="grid"``: spikes registered at grid points, order 1 whatever the integrator;
+    ``scheme="grid"``: spikes registered at grid points, first order (``O(dt)``) whatever the integrator;
     ``scheme="interpolated"``: the crossing time linearly interpolated
     (:func:`lifbook.analysis.interpolated_spike_times`), order 2.
     """
@@ -663,3 +672,54 @@ def check_bistable_edge(answer, params=None, rtol: float = 0.02, **overrides) ->
 
 
 __all__ += ["check_bistable_edge"]
+
+
+# -- Lapicque's strength-duration curve (chapter 2) ----------------------------------------------
+def check_strength_duration(answer, duration: float, params=None, rtol: float = 0.01, **overrides) -> Feedback:
+    """Check the threshold current (nA) of a pulse of ``duration`` ms for a LIF neuron at rest.
+
+    Expected: :func:`lifbook.theory.lif_strength_duration`, ``I_rh / (1 - exp(-duration/tau_m))``.
+
+    >>> check_strength_duration(4.0, 5.545)
+    correct: the threshold current of a 5.545 ms pulse is 4 nA (I_rh / (1 - exp(-T/tau_m))).
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    if not (np.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration: expected a pulse length > 0 in ms, got {duration!r}")
+    expected = float(theory.lif_strength_duration(duration, p))
+    rh = float(theory.lif_rheobase(p))
+    x = np.exp(-duration / p.tau_m)
+    mistakes = {
+        "that is the rheobase, the threshold of an infinitely long pulse; a pulse of finite length "
+        "needs more, because u has only that long to charge.": rh,
+        "that uses exp(-T/tau_m) where the charged fraction is 1 - exp(-T/tau_m).": rh / x,
+        "that starts from u_reset; the pulse finds the neuron at rest, u_rest.":
+            (p.u_th - p.u_reset) / p.R / (1 - x),
+        "that is I_rh (1 - exp(-T/tau_m)); the fraction divides the rheobase.": rh * (1 - x),
+    }
+    return check_value(answer, expected, what=f"the threshold current of a {duration:g} ms pulse", unit="nA",
+                       rtol=rtol, explain="I_rh / (1 - exp(-T/tau_m))", mistakes=mistakes,
+                       hint="Set u(T) = u_th in u(t) = u_rest + R I (1 - exp(-t/tau_m)) and solve for I.")
+
+
+def check_chronaxie(answer, params=None, rtol: float = 0.01, **overrides) -> Feedback:
+    """Check the chronaxie (ms) of a LIF neuron: the pulse length that needs twice the rheobase.
+
+    Expected: :func:`lifbook.theory.lif_chronaxie`, ``tau_m ln 2``.
+
+    >>> check_chronaxie(5.545)
+    correct: the chronaxie is 5.545 ms (tau_m ln 2).
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    expected = float(theory.lif_chronaxie(p))
+    mistakes = {
+        "that is tau_m; at T = tau_m the pulse needs I_rh / (1 - 1/e), about 1.58 times the rheobase.":
+            float(p.tau_m),
+        "that is tau_m / ln 2; solve 1 - exp(-T/tau_m) = 1/2 for T.": float(p.tau_m / np.log(2.0)),
+        "that uses log10; the natural logarithm undoes exp.": float(p.tau_m * np.log10(2.0)),
+    }
+    return check_value(answer, expected, what="the chronaxie", unit="ms", rtol=rtol, explain="tau_m ln 2",
+                       mistakes=mistakes, hint="Set the threshold current to 2 I_rh and solve for the duration.")
+
+
+__all__ += ["check_strength_duration", "check_chronaxie"]

@@ -19,8 +19,17 @@ t_ref      2.0       2.0       ms      neurodynex3 ``LIF``; for ELIF lifbook use
 tau_syn    0.0       0.0       ms      lifbook: 0 means no synaptic filter, ``I = x``
 theta_rh   --        -55.0     mV      neurodynex3 ``v_rheobase``
 delta_T    --        2.0       mV      neurodynex3 ``delta_T``
-dt         0.1       0.1       ms      lifbook (10x below the smallest time constant)
+dt         0.1       0.1       ms      lifbook (see below)
 =========  ========  ========  ======  ===========================================
+
+Why ``dt = 0.1`` ms: it is 80 times (CLIF) and 120 times (ELIF) below the membrane time
+constant, so the leak is resolved with room to spare (the CLIF's exact propagator does not
+need it at all). For the ELIF the time scale that matters is the spike onset, a few
+``delta_T`` above ``theta_rh``, where the potential runs away: at 4 nA (a rate of about
+240 Hz) the run-up from ``theta_rh + 2 delta_T`` to the cut-off lasts 0.63 ms, about six
+steps (:func:`lifbook.theory.eif_time_to_threshold` from that potential;
+``tests/test_params.py`` checks these numbers). The error this leaves in the spike times is
+measured in :mod:`lifbook.accuracy` and chapter 5.
 
 Every parameter except ``dt`` may be a scalar or an array of the population's
 shape (a heterogeneous population). ``dt`` is one clock for the population.
@@ -67,7 +76,7 @@ _DOC = {
     "tau_m": "membrane time constant",
     "u_rest": "resting potential",
     "u_reset": "reset potential",
-    "u_th": "firing threshold (ELIF: numerical cut-off where a spike is registered)",
+    "u_th": "firing threshold (ELIF: numerical cut-off)",
     "R": "membrane resistance",
     "t_ref": "absolute refractory period",
     "tau_syn": "synaptic current time constant (0: no filter)",

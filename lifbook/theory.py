@@ -14,7 +14,7 @@ from .params import CLIFParams, ELIFParams
 __all__ = [
     "lif_subthreshold", "lif_rheobase", "lif_time_to_threshold", "lif_rate", "lif_rate_on_grid",
     "eif_rheobase", "eif_du_dt", "lif_du_dt", "eif_fixed_points", "eif_time_to_threshold", "eif_rate",
-    "eif_bistable_range",
+    "eif_bistable_range", "lif_strength_duration", "lif_chronaxie",
 ]
 
 
@@ -100,6 +100,40 @@ def lif_time_to_threshold(I, params: CLIFParams | None = None, **overrides):
     num = np.where(above, drive - (np.asarray(p.u_reset) - p.u_rest), 1.0)
     den = np.where(above, drive - (np.asarray(p.u_th) - p.u_rest), 1.0)
     return _out(np.where(above, p.tau_m * np.log(num / den), np.inf))
+
+
+def lif_strength_duration(duration, params: CLIFParams | None = None, **overrides):
+    """Threshold current (nA) of a current pulse lasting ``duration`` ms, for a LIF neuron at rest.
+
+    The strength-duration curve (Lapicque 1907): from ``u_rest`` the potential reaches
+    ``u_th`` within ``duration`` if and only if ``I >= I_rh / (1 - exp(-duration / tau_m))``,
+    with ``I_rh`` the rheobase (:func:`lif_rheobase`). Long pulses need the rheobase, short
+    ones a current that grows like ``I_rh tau_m / duration``; ``inf`` for ``duration <= 0``.
+
+    >>> round(lif_strength_duration(80.0), 5)   # an 80 ms step, default neuron (tau_m = 8 ms)
+    2.00009
+    """
+    p = _params(params, CLIFParams, overrides)
+    T = np.asarray(duration, dtype=np.float64)
+    if np.any(np.isnan(T)):
+        raise ValueError("duration: expected pulse durations in ms, got NaN")
+    rh = (np.asarray(p.u_th) - p.u_rest) / p.R
+    with np.errstate(divide="ignore"):
+        frac = -np.expm1(-np.maximum(T, 0.0) / p.tau_m)
+        return _out(np.where(T > 0, rh / np.where(T > 0, frac, 1.0), np.inf))
+
+
+def lif_chronaxie(params: CLIFParams | None = None, **overrides):
+    """Chronaxie (ms) of a LIF neuron: the pulse duration whose threshold current is twice the rheobase.
+
+    Setting :func:`lif_strength_duration` to ``2 I_rh`` gives ``1 - exp(-T/tau_m) = 1/2``, so the
+    chronaxie is ``tau_m ln 2`` (Lapicque 1907), whatever the threshold and resistance.
+
+    >>> round(lif_chronaxie(), 3)   # tau_m = 8 ms
+    5.545
+    """
+    p = _params(params, CLIFParams, overrides)
+    return _out(np.asarray(p.tau_m, dtype=np.float64) * np.log(2.0))
 
 
 def lif_rate(I, params: CLIFParams | None = None, **overrides):
@@ -650,8 +684,8 @@ def lif_rate_diffusion(I, sigma, params: CLIFParams | None = None, *, on_grid: b
     ``sigma`` in nA and ``xi`` Gaussian white noise, so that
     ``tau_m du/dt = -(u - u_rest) + R I + R sigma sqrt(tau_m) xi(t)``: between spikes ``u`` is an
     Ornstein-Uhlenbeck process with mean ``u_rest + R I`` and standard deviation
-    ``R sigma / sqrt(2)``. (Brunel 2000 writes the same model with ``mu = R I`` and
-    ``sigma_V = R sigma`` in mV.) The mean first-passage time from ``u_reset`` to ``u_th`` gives
+    ``R sigma / sqrt(2)``. (Brunel & Hakim 1999 and Brunel 2000 write the same model with
+    ``mu = R I`` and ``sigma_V = R sigma`` in mV.) The mean first-passage time from ``u_reset`` to ``u_th`` gives
     the Siegert / Ricciardi formula::
 
         1/f = t_ref + tau_m sqrt(pi) int_{y_r}^{y_th} exp(x^2) (1 + erf x) dx,

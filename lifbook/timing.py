@@ -45,15 +45,20 @@ change of ``u``) was tried: it shifts the work towards low rates without a bette
 accuracy-per-cost, so the absolute one stays.
 
 Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time, on a shared 2-core
-machine): precise / grid per update is 2.4 (float32) and 2.1 (float64) for CLIF, 12.7 (float32)
-and 2.1 (float64) for ELIF; 1.2-1.3 without spikes (the grid pass alone). The difference is the
-scalar float64 fix-up of each flagged neuron: about 40 ns for CLIF (an ``exp``, a ``log1p`` and
-branches), about 130 ns for ELIF (1.4 RK4 sub-steps of five ``exp`` each on average, a Newton
-search at a crossing), against 0.2-0.5 ns per neuron for the vectorised CLIF grid update and 1 ns
-for float32 ETD2. In that workload (inputs around the rheobase, from rest) 0.6 % of the CLIF
-and 8 % of the ELIF neuron-steps are flagged. So the issue's target of 1.5x is not met; a
-vectorised fix-up (the flagged neurons of a block gathered and advanced together) is what would
-close the gap.
+machine under heavy load): precise / grid per update is 1.8-2.2 (float32) and 1.8-1.9 (float64)
+for CLIF, 6.2-6.4 (float32) and 1.55-1.6 (float64) for ELIF; CLIF without spikes (the grid pass
+alone) 1.0 (float32) and 1.4 (float64). The numba kernels gather the flagged neurons of a block (without a synaptic
+filter) and advance them together in vectorised loops (:mod:`lifbook.engine.precise_kernels`);
+that took the ratios down from 2.4-2.6 (CLIF), 12.5 (ELIF float32) and 2.1 (ELIF float64) with
+a scalar fix-up per neuron. What is left: about 30 ns per flagged CLIF neuron (two per spike:
+the crossing, the end of the refractory period; a dozen per block and step, too few to fill the
+vectors, against 0.2-0.4 ns per neuron for the grid update) and about 60 ns per flagged ELIF
+neuron (1.4 Lawson sub-steps of five ``exp`` on average, a scalar Newton search at a crossing),
+against 1 ns for a float32 ETD2 update (10 ns in float64, where the C library's ``exp`` is
+scalar). In that workload (inputs around the rheobase, from rest) 0.6 % of the CLIF and 8 % of
+the ELIF neuron-steps are flagged. So the issue's target of 1.5x is not met: nearly (ELIF
+float64), not for CLIF, and far from it for float32 ELIF, whose grid update is 10x cheaper than
+the float64 one the fix-up must match.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
 ``tau_syn > 0`` a potential that rises above ``u_th`` and falls back below it within one step

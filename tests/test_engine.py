@@ -332,16 +332,24 @@ def test_numba_is_imported_only_when_a_kernel_runs(monkeypatch):
 
 
 @requires_torch
-def test_cuda_populations_use_the_reference(monkeypatch):
+def test_cuda_populations_use_the_gpu_engine_or_the_reference(monkeypatch):
     from lifbook import engine
 
     class FakeCuda:  # the selection only looks at the backend's name and device
         name = "torch"
+        torch = None
 
         class device:  # noqa: N801
             type = "cuda"
 
+    monkeypatch.setattr(engine, "triton_available", lambda: False)
     assert engine.select(FakeCuda(), (3,), "auto").name == "reference"
+    with pytest.raises(ImportError, match="engine='gpu' needs triton"):
+        engine.select(FakeCuda(), (3,), "gpu")
+    monkeypatch.setattr(engine, "triton_available", lambda: True)
+    assert engine.select(FakeCuda(), (3,), "auto").name == "reference"  # FakeCuda: no capability
+    monkeypatch.setattr(engine, "gpu_supported", lambda backend: True)
+    assert engine.select(FakeCuda(), (3,), "auto").name == "gpu"  # tests/test_engine_gpu.py tests it
     with pytest.raises(ValueError, match="engine='numba' runs on the CPU"):
         engine.select(FakeCuda(), (3,), "numba")
 

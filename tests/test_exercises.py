@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from lifbook import ELIFParams, inputs, theory
-from lifbook.exercises import (MysteryNeuron, check_fixed_points, check_order, check_rate, check_rheobase,
-                               check_time_to_threshold)
+from lifbook.exercises import (MysteryNeuron, check_chronaxie, check_fixed_points, check_order, check_rate,
+                               check_rheobase, check_strength_duration, check_time_to_threshold)
 
 
 def test_rheobase_right_and_typical_wrong_answers():
@@ -107,7 +107,45 @@ def test_fixed_points_partly_answered():
 def test_feedback_displays_as_one_line():
     f = check_rheobase(2.0)
     assert repr(f) == f.message and "\n" not in f.message
-    assert f._repr_markdown_().startswith("&#9989;")
+    assert f._repr_markdown_() == "**Correct:** the LIF rheobase is 2 nA ((u_th - u_rest)/R)."
+
+
+@pytest.mark.parametrize("f", [check_rheobase(2.0), check_rheobase(1.5), check_rheobase(...)])
+def test_feedback_markdown_has_no_emoji_marks(f):
+    """Emoji check marks render as empty boxes where no emoji font is installed: plain words only."""
+    md = f._repr_markdown_()
+    assert "&#" not in md and all(ord(c) < 0x2000 for c in md), md
+    label = "**Correct:**" if f.correct else ("**Not answered yet:**" if not f.answered else "**Not yet:**")
+    assert md.startswith(label) and md.count(label.strip("*:").lower()) <= 1
+
+
+def test_strength_duration_right_and_typical_wrong_answers():
+    p = theory.lif_rheobase()
+    for T in (1.0, 5.0, 80.0):
+        expected = p / (1 - np.exp(-T / 8.0))
+        assert check_strength_duration(expected, T) and check_strength_duration(expected * 1.005, T)
+        assert not check_strength_duration(expected * 1.05, T)
+    f = check_strength_duration(2.0, 5.0)
+    assert not f and "rheobase" in f.message
+    assert "1 - exp" in check_strength_duration(2.0 / np.exp(-5.0 / 8.0), 5.0).message
+    assert "u_reset" in check_strength_duration(1.5 / (1 - np.exp(-5.0 / 8.0)), 5.0).message
+    assert not check_strength_duration(..., 5.0).answered
+    # other parameters: tau_m = 16 ms doubles the time scale
+    assert check_strength_duration(2.0 / (1 - np.exp(-0.5)), 8.0, tau_m=16.0)
+    with pytest.raises(ValueError, match="duration"):
+        check_strength_duration(2.0, 0.0)
+
+
+def test_chronaxie_right_and_typical_wrong_answers():
+    assert check_chronaxie(8.0 * np.log(2)) and check_chronaxie(5.55)
+    assert check_chronaxie(16.0 * np.log(2), tau_m=16.0)
+    assert not check_chronaxie(5.0)
+    assert "tau_m;" in check_chronaxie(8.0).message
+    assert "ln 2" in check_chronaxie(8.0 / np.log(2)).message
+    assert "log10" in check_chronaxie(8.0 * np.log10(2)).message
+    # the chronaxie is where the strength-duration curve reaches twice the rheobase
+    T = theory.lif_chronaxie()
+    assert theory.lif_strength_duration(T) == pytest.approx(2 * theory.lif_rheobase(), rel=1e-12)
 
 
 def _bisect_rheobase(m, hi, steps, iterations):

@@ -48,3 +48,27 @@ def test_glue_in_a_kernel_with_and_without_myst_nb(monkeypatch):
     assert set(data) == {"rate", "hidden", "txt"}
     assert data["rate"]["data"]["text/plain"] == "np.float64(12.345)"
     assert data["hidden"]["data"]["text/plain"] == "[1, 2]"
+
+
+@pytest.mark.parametrize("x, digits, text", [
+    (3.1e-13, 1, "3.1 × 10⁻¹³"), (1.2e-10, 0, "1 × 10⁻¹⁰"), (2.5, 1, "2.5"), (-4e5, 2, "-4.00 × 10⁵"),
+    (0.0, 1, "0"), (9.96e-3, 1, "1.0 × 10⁻²"), (float("inf"), 1, "∞")])
+def test_sci_text_prints_numbers_as_a_textbook_does(x, digits, text):
+    assert notebook.sci_text(x, digits) == text
+
+
+def test_sci_text_bad_digits_and_glue_sci_outside_ipython():
+    with pytest.raises(ValueError, match="digits"):
+        notebook.sci_text(1.0, -1)
+    with pytest.raises(ValueError, match="digits"):
+        notebook.sci_text(1.0, 1.5)
+    assert notebook.glue("x", 3.1e-13, display=False, sci=1) is None
+
+
+def test_myst_nb_pastes_a_sci_glue_without_quotes():
+    """A glued string's text/plain is its repr; myst-nb's {glue:text} (and lifbook.course) drop the quotes."""
+    variables = pytest.importorskip("myst_nb.core.variables")
+    from lifbook.course import _fill_glue
+    raw = repr(notebook.sci_text(3.1e-13))
+    assert variables.format_plain_text(raw, "") == "3.1 × 10⁻¹³"
+    assert _fill_glue("error {glue:text}`e` mV", {"e": raw}) == "error 3.1 × 10⁻¹³ mV"

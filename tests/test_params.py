@@ -110,3 +110,16 @@ def test_exact_coefficients_match_the_matrix_exponential_including_tau_syn_equal
         assert k.a_m == pytest.approx(E[0, 0], rel=1e-12)
         assert k.c_syn == pytest.approx(E[0, 1], rel=1e-9)
         assert k.a_syn == pytest.approx(E[1, 1], rel=1e-12)
+
+
+def test_dt_justification_in_the_module_docstring():
+    """The numbers behind the default dt in lifbook.params' docstring."""
+    from lifbook import params, theory
+    c, e = CLIFParams(), ELIFParams()
+    assert c.tau_m / c.dt == pytest.approx(80) and e.tau_m / e.dt == pytest.approx(120)
+    assert "80 times (CLIF) and 120 times (ELIF)" in params.__doc__
+    onset = theory.eif_time_to_threshold(4.0, u_reset=e.theta_rh + 2 * e.delta_T)
+    assert round(onset, 2) == 0.63 and "lasts 0.63 ms, about six" in params.__doc__
+    assert round(onset / e.dt) == 6
+    assert round(theory.eif_rate(4.0), -1) == 240 and "about\n240 Hz" in params.__doc__
+

@@ -153,11 +153,12 @@ def _same(a, b, tol=1e-9):
     np.testing.assert_allclose(t_a, t_b, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("syn", [True, False])  # with a filter the scalar fix-up, without it the vectorised one
 @pytest.mark.parametrize("cls", [CLIFPopulation, ELIFPopulation])
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
-def test_numba_agrees_with_the_reference(cls):
-    ref = _hetero(cls)
-    fast = _hetero(cls, eng="numba")
+def test_numba_agrees_with_the_reference(cls, syn):
+    ref = _hetero(cls, syn=syn)
+    fast = _hetero(cls, eng="numba", syn=syn)
     assert ref.engine == "reference" and fast.engine == "numba"
     xs = _input(ref)
     a = ref.run(xs, record=("spikes", "v", "i"))
@@ -201,11 +202,12 @@ def test_numba_threads_agree_with_the_reference(monkeypatch):
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("syn", [True, False])
 @pytest.mark.parametrize("cls", [CLIFPopulation, ELIFPopulation])
-def test_float32_numba_agrees_with_the_reference(cls):
+def test_float32_numba_agrees_with_the_reference(cls, syn):
     # float32 states (the fix-up itself runs in float64): same spikes here, offsets within 1e-4 ms
     # (ELIF: the grid pass's exp is a float32 polynomial in the kernels, NumPy's exp in the reference)
-    ref, fast = _hetero(cls, dtype="float32"), _hetero(cls, eng="numba", dtype="float32")
+    ref, fast = _hetero(cls, dtype="float32", syn=syn), _hetero(cls, eng="numba", dtype="float32", syn=syn)
     xs = _input(ref, T=800).astype(np.float32)
     a, b = ref.run(xs, record=("spikes", "v")).numpy(), fast.run(xs, record=("spikes", "v")).numpy()
     assert a.offsets.dtype == np.float32 and a.spikes.sum() > 50
@@ -365,3 +367,42 @@ def test_float32_torch_precise_is_close_to_float64():
     for j in range(4):
         a, b = r32.spike_times(j), r64.spike_times(j)
         assert a.size == b.size and np.max(np.abs(a - b)) < 1e-2
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_vectorised_exp_and_log_of_the_kernels():
+    # the float64 polynomials of the vectorised fix-up: within a few ulp of the C library's
+    import numba
+
+    from lifbook.engine import precise_kernels as K
+
+    exp_ = numba.njit(lambda a: np.array([K._exp64(v) for v in a]))
+    log_ = numba.njit(lambda a: np.array([K._log64(v) for v in a]))
+    a = np.concatenate([np.linspace(-700.0, 700.0, 20001), np.linspace(-1.0, 1.0, 2001), [0.0, 1e-12, -1e-12]])
+    assert np.max(np.abs(exp_(a) / np.exp(a) - 1.0)) < 1e-15
+    y = np.concatenate([np.geomspace(1e-300, 1e300, 20001), np.linspace(0.5, 2.0, 2001), [1.0]])
+    err = np.abs(log_(y) - np.log(y)) / np.maximum(np.abs(np.log(y)), 1.0)
+    assert np.max(err) < 1e-15 and log_(np.array([1.0]))[0] == 0.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_vectorised_fixup_meets_the_accuracy_targets():
+    # each current on 8 neurons: blocks larger than kernels.SMALL, so the numba engine takes the gathered
+    # (vectorised) fix-up, not the scalar one of the few-neuron path used by the tests above
+    p = ELIFParams(**ELIF_WORKLOAD)
+    _, rec = _run_constant(ELIFPopulation, np.repeat(ELIF_CURRENTS, 8), 1000.0, "numba", **ELIF_WORKLOAD)
+    for j, I in enumerate(ELIF_CURRENTS):
+        want = reference.spike_times(p, I, 1000.0)
+        for k in range(8 * j, 8 * j + 8):
+            got = rec.spike_times(k)
+            assert got.size == want.size, (I, got.size, want.size)
+            assert abs(got[0] - want[0]) < 0.01 and abs(got[-1] - want[-1]) < 0.05, (I, got[0] - want[0])
+    q = CLIFParams()
+    currents = [2.05, 2.5, 5.0, 12.0, 40.0, 1.5]
+    _, rec = _run_constant(CLIFPopulation, np.repeat(currents, 4), 1000.0, "numba")
+    for j, I in enumerate(currents):
+        want = theory.lif_spike_times(I, 1000.0, params=q)
+        for k in range(4 * j, 4 * j + 4):
+            got = rec.spike_times(k)
+            assert got.size == want.size and (not want.size or np.max(np.abs(got - want)) < 1e-9)

@@ -267,3 +267,23 @@ def test_eif_start_is_checked():
     from lifbook.analysis import hysteresis_sweep
     with pytest.raises(ValueError, match="currents: expected a 1-d array of at least 2 increasing"):
         hysteresis_sweep([0.5, 0.2])
+
+
+def test_strength_duration_against_simulation_and_limits():
+    """A pulse of the strength-duration current fires within its duration; 0.1% less does not."""
+    from lifbook import CLIFPopulation, inputs
+    I_rh = theory.lif_rheobase()
+    assert theory.lif_strength_duration(1e6) == pytest.approx(I_rh, rel=1e-12)
+    assert theory.lif_strength_duration(0.0) == np.inf
+    # short pulses: I T ~ I_rh tau_m (a fixed charge)
+    assert theory.lif_strength_duration(0.01) * 0.01 == pytest.approx(I_rh * 8.0, rel=1e-3)
+    for T in (2.0, 5.0, 20.0):
+        I_th = theory.lif_strength_duration(T)
+        amps = np.array([1.001, 0.999]) * I_th
+        rec = CLIFPopulation(n=2, dt=0.01).run(inputs.step(amps, 0.0, T), steps=int(round(T / 0.01)) + 500,
+                                               record="count")
+        assert list(rec.spike_counts()) == [1, 0]
+    assert theory.lif_chronaxie(tau_m=20.0) == pytest.approx(20.0 * np.log(2))
+    with pytest.raises(ValueError, match="duration"):
+        theory.lif_strength_duration(np.nan)
+

@@ -65,7 +65,7 @@ def test_lif_live_sliders_change_the_result_and_the_image():
 def test_lif_static_face_has_about_a_hundred_frames_and_starts_at_the_defaults():
     e = widgets.LIFExplorer()
     n = int(np.prod([len(p.grid) for p in e.params]))
-    assert n == 90
+    assert n == 96
     box = e.static(grid={"I": (1.5, 3.0), "tau_m": (8.0,), "u_th": (-50.0,), "t_ref": (2.0,)})
     assert box.visible() == (1, 0, 0, 0)
     assert box.grid_frames[(1, 0, 0, 0)] == e.renderer(90).png(e.compute())

@@ -9,20 +9,26 @@ Engines:
   (``LIFBOOK_NUM_THREADS`` to change).
 * ``"reference"`` (:class:`lifbook.engine.reference.ReferenceEngine`):
   :func:`lifbook.dynamics.lif_step`, one NumPy or torch expression per step. Always available;
-  used for CUDA tensors.
+  used for CUDA tensors when triton is not installed.
+* ``"gpu"`` (:class:`lifbook.engine.gpu.TritonEngine`): torch tensors on CUDA, when triton is
+  installed (``pip install 'lifbook[gpu]'``). ``run`` is one Triton kernel for all steps, with the
+  numba engine's time-blocked design (state in registers across steps); ``forward`` one kernel
+  per step. On CPU tensors it runs only in Triton's interpreter (``TRITON_INTERPRET=1``, for the
+  ``gpu_sim`` tests); elsewhere asking for it is an error. Not yet measured on a GPU.
 
-Both evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba compiles that
-same Python function), so they differ only where the ``exp`` of the C library or of the float32
-polynomial differs from NumPy's and torch's.
+All three evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba and Triton
+compile that same Python function), so they differ only where the ``exp`` of the C library, of the
+float32 polynomial or of the GPU differs from NumPy's and torch's.
 
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
-``LIFBOOK_ENGINE`` (``auto``, ``numba`` or ``reference``), else ``"auto"``: numba where it
-applies (and can be imported), the reference otherwise. Asking for ``"numba"`` where it cannot run
-is an error. ``import lifbook`` never imports numba: the kernels are imported (and compiled, or
-loaded from numba's on-disk cache) at the first ``run``/``forward`` that uses them. Small CLIF
-populations (fewer than 4096 state elements) step ``forward`` with the reference, bitwise the
-same, so that they never wait for numba.
+``LIFBOOK_ENGINE`` (``auto``, ``numba``, ``reference`` or ``gpu``), else ``"auto"``: numba on the
+CPU (where it can be imported), the GPU engine for CUDA tensors (where triton can be imported and
+the device has compute capability 7.0 or newer), the reference otherwise. Asking for ``"numba"``
+or ``"gpu"`` where it cannot run is an error. ``import lifbook`` never imports numba (nor
+triton): the kernels are imported (and compiled, or loaded from numba's on-disk cache) at the
+first ``run``/``forward`` that uses them. Small CLIF populations (fewer than 4096 state
+elements) step ``forward`` with the reference, bitwise the same, so that they never wait for numba.
 
 First-call costs (see bench/RESULTS.md): importing numba takes about 0.5 s, compiling one kernel
 a few seconds the first time on a machine (then it is loaded from the cache in ~0.1 s). The cache
@@ -38,7 +44,7 @@ Contract (every engine; like :mod:`scipy.integrate`'s solvers, an engine is an o
 ``name`` and two methods, and it is pure: it never sees or changes a population, and never
 changes the arrays it is given; the population owns its state and writes it):
 
-* ``name``: a short string, shown by ``Population.engine`` (``"reference"``, ``"numba"``).
+* ``name``: a short string, shown by ``Population.engine`` (``"reference"``, ``"numba"``, ``"gpu"``).
 * ``step(x, state, coef, max_abs_x=None) -> (spikes, state)``: one step of
   :func:`lifbook.dynamics.lif_step` (same spikes; potentials within the tolerances above).
   ``x``: input of shape ``()``, ``shape`` or the state's shape (nA); ``state``: a
@@ -66,8 +72,8 @@ changes the arrays it is given; the population owns its state and writes it):
 
 :func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
 (the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or
-:class:`~lifbook.engine.cpu.NumbaEngine`. A new engine (a GPU kernel, precise spike timing) implements
-the same two methods and is tested against the reference.
+:class:`~lifbook.engine.cpu.NumbaEngine` or :class:`~lifbook.engine.gpu.TritonEngine`. A new engine
+implements the same two methods and is tested against the reference.
 """
 from __future__ import annotations
 
@@ -75,9 +81,10 @@ import functools
 import importlib.util
 import os
 
-__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "info"]
+__all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "triton_available", "gpu_supported",
+           "info"]
 
-ENGINES = ("auto", "numba", "reference")
+ENGINES = ("auto", "numba", "reference", "gpu")
 #: Environment variable read when a population is created with ``engine="auto"``.
 ENV_VAR = "LIFBOOK_ENGINE"
 
@@ -103,21 +110,60 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+@functools.lru_cache(maxsize=None)
+def triton_available() -> bool:
+    """True if triton is installed (checked without importing it): the GPU engine can run."""
+    return importlib.util.find_spec("triton") is not None
+
+
+#: Oldest CUDA compute capability the GPU engine is chosen for by ``"auto"`` (Triton's own minimum).
+GPU_MIN_CAPABILITY = (7, 0)
+
+
+def gpu_supported(backend) -> bool:
+    """True if ``backend``'s CUDA device is one Triton compiles for (compute capability >= 7.0)."""
+    try:
+        return tuple(backend.torch.cuda.get_device_capability(backend.device)) >= GPU_MIN_CAPABILITY
+    except Exception:  # no such device, or a build without CUDA: leave it to the reference
+        return False
+
+
+def _gpu_engine(backend, shape):
+    """The Triton engine, or a clear error where it cannot run (see :mod:`lifbook.engine.gpu`)."""
+    if not triton_available():
+        raise ImportError("engine='gpu' needs triton: pip install 'lifbook[gpu]' (or use engine='auto')")
+    if backend.name != "torch":
+        raise ValueError("engine='gpu' runs torch tensors on CUDA; this population uses NumPy "
+                         "(backend='torch', device='cuda', or engine='auto')")
+    from .gpu import INTERPRET_VAR, TritonEngine, interpreter_on
+
+    if backend.device.type != "cuda" and not (backend.device.type == "cpu" and interpreter_on()):
+        raise ValueError(f"engine='gpu' runs torch tensors on CUDA; this population lives on {backend.device} "
+                         f"(on the CPU only in Triton's interpreter, {INTERPRET_VAR}=1, for tests; "
+                         "use engine='auto')")
+    return TritonEngine(backend, shape)
+
+
 def select(backend, shape: tuple[int, ...], request: str = "auto"):
     """The engine object for a population of ``shape`` on ``backend`` (a :class:`lifbook.backends.Backend`).
 
-    ``request``: ``"auto"``, ``"numba"`` or ``"reference"`` (see the module docstring). Never ``None``.
+    ``request``: ``"auto"``, ``"numba"``, ``"reference"`` or ``"gpu"`` (see the module docstring).
+    Never ``None``.
     """
     from .reference import ReferenceEngine
 
     want = _requested(request)
     if want == "reference":
         return ReferenceEngine(backend)
+    if want == "gpu":
+        return _gpu_engine(backend, shape)
     on_cpu = backend.name == "numpy" or backend.device.type == "cpu"
     if not on_cpu:
         if want == "numba":
             raise ValueError(f"engine='numba' runs on the CPU; this population lives on {backend.device} "
-                             "(use engine='auto' or 'reference')")
+                             "(use engine='auto', 'gpu' or 'reference')")
+        if backend.device.type == "cuda" and triton_available() and gpu_supported(backend):
+            return _gpu_engine(backend, shape)
         return ReferenceEngine(backend)
     if not numba_available():
         if want == "numba":

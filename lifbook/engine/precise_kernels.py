@@ -6,9 +6,19 @@ passes of :mod:`lifbook.timing` per block of neurons and time step:
 1. a vectorisable pass over the block: :func:`lifbook.timing.grid_pass` compiled for one neuron
    (the grid update, the synaptic current, the refractory countdown and the flag). A flagged
    neuron keeps its state from the start of the step (a select, no branch);
-2. a scalar pass over the flagged neurons only (none in most steps):
-   :func:`lifbook.timing.fixup`, compiled from the same code, in float64 whatever the state's
-   dtype; the synaptic current's update is the grid pass's expression.
+2. the fix-up of the flagged neurons only (none in most steps), in float64 whatever the state's
+   dtype. With a synaptic filter, one neuron at a time: :func:`lifbook.timing.fixup`, compiled
+   from the same code; the synaptic current's update is the grid pass's expression. Without
+   one (the common case), the flagged neurons of the block are gathered into a scratch ``W``
+   (a column each) and advanced together in loops that LLVM vectorises, with float64
+   polynomial ``exp`` and ``log`` (:func:`_exp64`, :func:`_log64`, a few ulp from the C
+   library's): CLIF by :func:`_clif_flow` (the exact flow and the closed-form crossing of
+   :func:`lifbook.timing.clif_crossing`, branch-free), ELIF by :func:`_elif_rounds` (the
+   sub-steps of :func:`lifbook.timing.elif_advance`, one round per sub-step for all neurons
+   still integrating; the Newton search of a crossing stays scalar, one per spike). Same
+   algorithm and constants as :mod:`lifbook.timing`; the results differ from the reference's by
+   rounding (the polynomials, reciprocals instead of divisions), far inside the tests' 1e-9 ms.
+   The ``SMALL``-block path and :func:`step_kernel` keep the scalar fix-up.
 
 Coefficients: ``P``/``Pn`` of the grid method as in :mod:`.layout`, and ``Q`` with a row per
 name of :data:`lifbook.timing.FIXUP_FIELDS` (``(4, 1)`` or ``(4, N)``, float64); ``D`` holds
@@ -22,6 +32,9 @@ import inspect
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from .. import timing
 from .kernels import _KEY, BLOCK, CHUNK, SMALL, _coef_at, _exp, _jit, _minimum, _where, compile_for
@@ -32,6 +45,7 @@ _grid = numba.njit(inline="always", error_model="numpy")(timing.grid_pass)
 assert BLOCK % 8 == 0  # the fix-up scans the flags of a block as 64-bit words
 _T = timing.compiled()
 _fixup = _T.fixup
+_newton_crossing = _T._newton_crossing
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
 
 
@@ -53,6 +67,209 @@ def _fix(v0, i0, r0, x, c, Q, jq, dt, EXP):
         th, dT, cap = 0.0, 1.0, 0.0
     return _fixup(f(v0), f(i0), f(r0), f(x), f(dt), Q[_TAU_M, jq], f(c.u_rest), f(c.u_reset), f(c.u_th), Q[_R, jq],
                   Q[_T_REF, jq], Q[_TAU_SYN, jq], th, dT, cap, EXP)
+
+
+# -- the vectorised fix-up (no synaptic filter) ------------------------------------------------------------
+@intrinsic
+def _f64_from_bits(typingctx, bits):
+    """The float64 whose bits are those of the int64 ``bits``."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+@intrinsic
+def _f64_bits(typingctx, value):
+    """The bits of the float64 ``value`` as an int64."""
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return sig, codegen
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.6931471803691238  # ln 2 to 32 bits: k * _LN2_HI is exact for |k| < 2**20
+_LN2_LO = 1.9082149292705877e-10  # ln 2 - _LN2_HI
+_ROUND = 6755399441055744.0  # 1.5 * 2**52: y + _ROUND rounds y to an integer, held in the low mantissa bits
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _exp64(a):
+    """float64 ``exp(a)`` for ``-700 <= a <= 700``, vectorisable (no call into the C library).
+
+    As :func:`.kernels._exp32` in float64: Cody-Waite reduction to ``|r| <= ln(2)/2``, the Taylor
+    polynomial of ``exp(r)`` to ``r**13/13!`` (truncation error below 2e-17) in Estrin's scheme,
+    ``2**k`` from its exponent bits: a relative error of a few ulp (``math.exp``: below 1 ulp).
+    Arguments outside ``[-700, 700]`` are clamped (the fix-up's are far inside).
+    """
+    a = min(max(a, -700.0), 700.0)
+    t = a * _LOG2E + _ROUND
+    k = _f64_bits(t) - _f64_bits(_ROUND)
+    kf = t - _ROUND
+    r = (a - kf * _LN2_HI) - kf * _LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    p01 = 1.0 + r
+    p23 = 1.0 / 2.0 + r * (1.0 / 6.0)
+    p45 = 1.0 / 24.0 + r * (1.0 / 120.0)
+    p67 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
+    p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    p = ((p01 + r2 * p23) + r4 * (p45 + r2 * p67)) + r8 * ((p89 + r2 * p1011) + r4 * p1213)
+    return p * _f64_from_bits((k + 1023) << 52)
+
+
+_SQRT2 = 1.4142135623730951
+_MANT = (1 << 52) - 1
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _log64(y):
+    """float64 ``log(y)`` for normal ``y > 0``, vectorisable (no call into the C library).
+
+    ``y = 2**k m`` with ``m`` in ``[sqrt(1/2), sqrt(2))`` from the bits; ``log(m) = 2 atanh(f)``,
+    ``f = (m - 1)/(m + 1)``, ``|f| <= 0.172``, by its series to ``f**19/19`` (truncation error
+    below 3e-17); a relative error of a few ulp.
+    """
+    bits = _f64_bits(y)
+    k = (bits >> 52) - 1023
+    m = _f64_from_bits((bits & _MANT) | (1023 << 52))
+    big = m > _SQRT2
+    m = 0.5 * m if big else m
+    kf = np.float64(k + 1 if big else k)
+    f = (m - 1.0) / (m + 1.0)
+    f2 = f * f
+    f4 = f2 * f2
+    f8 = f4 * f4
+    q01 = 1.0 + f2 * (1.0 / 3.0)
+    q23 = 1.0 / 5.0 + f2 * (1.0 / 7.0)
+    q45 = 1.0 / 9.0 + f2 * (1.0 / 11.0)
+    q67 = 1.0 / 13.0 + f2 * (1.0 / 15.0)
+    q89 = 1.0 / 17.0 + f2 * (1.0 / 19.0)
+    q = ((q01 + f4 * q23) + f8 * (q45 + f4 * q67)) + (f8 * f8) * q89
+    return kf * _LN2_HI + (kf * _LN2_LO + 2.0 * f * q)
+
+
+# Rows of the scratch ``W`` (float64, a column per flagged neuron of a block). By position (moved to the
+# front as neurons finish): the state and parameters of the neurons still integrating, and a round's values;
+_U, _T0, _LEN, _X, _TAU, _UR, _RR, _TH, _DT, _CAP, _UTH, _UN, _HS = range(13)
+# by flagged neuron (its place in the block's list of flagged neurons): the results.
+_OU, _OS, _OH, _OT = range(13, 17)
+_NROW = 17
+
+
+@numba.njit(error_model="numpy", nogil=True, cache=True)
+def _clif_flow(W, m):
+    """The exact CLIF flow without a filter for ``m`` neurons (vectorised): :func:`lifbook.timing.fixup`.
+
+    ``W[_OU]``: the potential after ``W[_LEN]`` ms; where it reaches ``u_th``, ``W[_OT]``: the
+    crossing time of :func:`lifbook.timing.clif_crossing` (ms from the start of ``W[_LEN]``).
+    """
+    U, LEN, X, TAU, UR, RR, UTH, OU, OT = W[_U], W[_LEN], W[_X], W[_TAU], W[_UR], W[_RR], W[_UTH], W[_OU], W[_OT]
+    for a in range(m):
+        u0 = U[a]
+        L = LEN[a]
+        tau = TAU[a]
+        uth = UTH[a]
+        u_inf = UR[a] + RR[a] * X[a]
+        OU[a] = u_inf + (u0 - u_inf) * _exp64(-L / tau)
+        # tau_m ln((u0 - u_inf)/(u_th - u_inf)) = tau_m ln(1 + z)
+        z = (u0 - uth) / (uth - u_inf)
+        s = tau * _log64(max(1.0 + z, 1e-300))
+        s = L if u_inf <= uth else s
+        s = 0.0 if u0 >= uth else s
+        OT[a] = min(max(s, 0.0), L)
+
+
+@numba.njit(error_model="numpy", nogil=True, cache=True)
+def _elif_rounds(W, m, lane, st_r, status):
+    """The sub-steps of :func:`lifbook.timing.elif_advance` for ``m`` flagged neurons together (no filter).
+
+    ``W``: the scratch (rows ``_U`` ... ``_UTH`` filled for neurons ``0 .. m-1``, ``W[_T0] = 0``);
+    ``lane``: ``0 .. m-1`` on entry, then the neuron at each position. Each round takes one
+    sub-step of every neuron still integrating (the sub-step of ``elif_advance``'s loop: its
+    ``k``-th round is the ``k``-th sub-step), branch-free over contiguous rows, then moves those
+    still integrating to the front. Per neuron ``j``: ``status[j]`` 0 (no crossing, ``W[_OU, j]``
+    the potential at the end), 1 (already at ``u_th`` at ``W[_OT, j]`` ms: the crossing time) or
+    2 (a crossing inside the sub-step of ``W[_OH, j]`` ms from ``W[_OS, j]`` at ``W[_OT, j]``,
+    which ends at ``W[_OU, j]``: Newton locates it afterwards).
+    """
+    C = timing.ELIF_C
+    last_round = timing.MAX_SUBSTEPS - 1
+    U, T0, LEN, X, UN, HS = W[_U], W[_T0], W[_LEN], W[_X], W[_UN], W[_HS]
+    TAU, UR, RR, TH, DT, CAP, UTH = W[_TAU], W[_UR], W[_RR], W[_TH], W[_DT], W[_CAP], W[_UTH]
+    na = m
+    k = 0
+    while na > 0:
+        for a in range(na):
+            u = U[a]
+            tau = TAU[a]
+            dT = DT[a]
+            th = TH[a]
+            cap = CAP[a]
+            ur = UR[a]
+            rx = RR[a] * X[a]
+            left = LEN[a] - T0[a]
+            # reciprocals: two divisions instead of a dozen (the results differ from timing's by rounding)
+            i_tau = 1.0 / tau
+            i_dT = 1.0 / dT
+            e = _exp64(min((u - th) * i_dT, cap))
+            J = (e - 1.0) * i_tau
+            drift = abs(-(u - ur) + rx + dT * e) * (i_tau * i_dT)
+            rate = max(J, drift)
+            sub = (rate * left > C) & (k < last_round)
+            hs = C / rate if sub else left
+            # timing._lawson without a filter, k1 = delta_T e / tau_m
+            g = dT * i_tau
+            k1 = g * e
+            h2 = 0.5 * hs
+            e2 = _exp64(-h2 * i_tau)
+            e1 = e2 * e2
+            u_inf = ur + rx
+            P2 = u_inf + (u - u_inf) * e2
+            P1 = u_inf + (u - u_inf) * e1
+            k2 = g * _exp64(min((P2 + e2 * (h2 * k1) - th) * i_dT, cap))
+            k3 = g * _exp64(min((P2 + h2 * k2 - th) * i_dT, cap))
+            k4 = g * _exp64(min((P1 + e2 * (hs * k3) - th) * i_dT, cap))
+            un = P1 + (hs * (1.0 / 6.0)) * (e1 * k1 + 2.0 * e2 * (k2 + k3) + k4)
+            uth = UTH[a]
+            # 0: done without a crossing, 1: at u_th at the start, 2: a crossing inside, 3: go on
+            st_r[a] = 0 if left <= 0.0 else ((1 if u >= uth else 2) if un >= uth else (3 if sub else 0))
+            UN[a] = un if left > 0.0 else u
+            HS[a] = hs
+        nb = 0
+        for a in range(na):
+            st = st_r[a]
+            j = lane[a]
+            if st == 3:  # still integrating: to the front
+                U[nb] = UN[a]
+                T0[nb] = T0[a] + HS[a]
+                LEN[nb] = LEN[a]
+                X[nb] = X[a]
+                TAU[nb] = TAU[a]
+                UR[nb] = UR[a]
+                RR[nb] = RR[a]
+                TH[nb] = TH[a]
+                DT[nb] = DT[a]
+                CAP[nb] = CAP[a]
+                UTH[nb] = UTH[a]
+                lane[nb] = j
+                nb += 1
+                continue
+            status[j] = st
+            W[_OU, j] = UN[a]
+            W[_OS, j] = U[a]
+            W[_OH, j] = HS[a]
+            W[_OT, j] = T0[a]
+        na = nb
+        k += 1
 
 
 @functools.lru_cache(maxsize=None)
@@ -139,6 +356,14 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
         x_fill = np.empty(BLOCK if Nx == 1 else 0, dtype=v.dtype)
         flags = np.zeros(BLOCK, dtype=np.bool_)
         words = flags.view(np.uint64)
+        h = np.float64(dt)
+        f8 = np.float64
+        idx = np.empty(BLOCK, dtype=np.int64)
+        lane = np.empty(BLOCK, dtype=np.int64)
+        st_r = np.empty(BLOCK, dtype=np.int64)
+        status = np.empty(BLOCK, dtype=np.int64)
+        W = np.empty((_NROW, BLOCK), dtype=np.float64)
+        TA = np.empty(BLOCK, dtype=np.float64)
         c = _coef_at(P, Pn, 0)
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
@@ -212,7 +437,9 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                             i_b[j] = i_b[j] if f1 else i1
                         flags[j] = f1
                         nflag |= f1
-                    if nflag:
+                    if not nflag:
+                        pass
+                    elif SYN:
                         nw = (n + 7) // 8
                         flags[n:nw * 8] = False
                         for w in range(nw):
@@ -225,17 +452,79 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                                 if HET:
                                     c = _coef_at(P, Pn, j0 + j)
                                 xj = x_t[j]
-                                i0 = i_b[j] if SYN else xj
+                                i0 = i_b[j]
                                 v1, r1, s1, o1 = _fix(v_b[j], i0, r_b[j], xj, c, Q, jq, dt, EXP)
                                 v_b[j] = v1
                                 r_b[j] = r1
-                                if SYN:
-                                    i_b[j] = xj + c.a_syn * (i0 - xj)
+                                i_b[j] = xj + c.a_syn * (i0 - xj)
                                 s_t[j] = s1
                                 if s1:
                                     o_t[j] = o1
                                     if COUNT:
                                         c_b[j] += 1
+                    else:
+                        # no filter: the flagged neurons gathered into W and advanced together
+                        m = 0
+                        nw = (n + 7) // 8
+                        flags[n:nw * 8] = False
+                        for w in range(nw):
+                            if words[w] == 0:  # eight neurons at a time: few are flagged
+                                continue
+                            for j in range(w * 8, w * 8 + 8):
+                                idx[m] = j
+                                m += flags[j]
+                        for a in range(m):
+                            j = idx[a]
+                            jq = j0 + j if HET else 0
+                            if HET:
+                                c = _coef_at(P, Pn, j0 + j)
+                            r0 = f8(r_b[j])
+                            ta = r0 if r0 > 0.0 else 0.0
+                            TA[a] = ta
+                            W[_U, a] = f8(c.u_reset) if r0 > 0.0 else f8(v_b[j])
+                            W[_T0, a] = 0.0
+                            W[_LEN, a] = h - ta
+                            W[_X, a] = f8(x_t[j])
+                            W[_TAU, a] = Q[_TAU_M, jq]
+                            W[_UR, a] = f8(c.u_rest)
+                            W[_RR, a] = Q[_R, jq]
+                            W[_UTH, a] = f8(c.u_th)
+                            if EXP:
+                                W[_TH, a] = f8(c.theta_rh)
+                                W[_DT, a] = f8(c.delta_T)
+                                W[_CAP, a] = f8(c.arg_cap)
+                                lane[a] = a
+                        if EXP:
+                            _elif_rounds(W, m, lane, st_r, status)
+                        else:
+                            _clif_flow(W, m)
+                        for a in range(m):
+                            j = idx[a]
+                            jq = j0 + j if HET else 0
+                            if HET:
+                                c = _coef_at(P, Pn, j0 + j)
+                            ta = TA[a]
+                            u_end = W[_OU, a]
+                            if EXP:
+                                st = status[a]
+                                crossed = st != 0
+                                s = W[_OT, a]
+                                if st == 2:
+                                    xj = f8(x_t[j])
+                                    s += _newton_crossing(W[_OS, a], xj, xj, W[_OH, a], u_end, Q[_TAU_M, jq],
+                                                          f8(c.u_rest), f8(c.u_th), Q[_R, jq], 0.0,
+                                                          f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap), True)
+                            else:
+                                crossed = u_end >= f8(c.u_th)
+                                s = W[_OT, a]
+                            # selects, not branches (spikes and refractory ends alternate)
+                            o1 = ta + s if crossed else 0.0
+                            v_b[j] = c.u_reset if crossed else u_end
+                            r_b[j] = Q[_T_REF, jq] - (h - o1) if crossed else 0.0
+                            s_t[j] = crossed
+                            o_t[j] = o1
+                            if COUNT:
+                                c_b[j] += crossed
                     if rec_v:
                         v_rec[t, b, j0:j1] = v_b
                     if rec_i and SYN:

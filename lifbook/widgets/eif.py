@@ -22,7 +22,7 @@ class EIFExplorer(Explorer):
     """
 
     params = (
-        Param("I", 0.35, 0.0, 1.0, 0.01, (0.2, 0.35, 0.39, 0.45, 0.6, 0.9), "nA", "I"),
+        Param("I", 0.35, 0.0, 1.0, 0.01, (0.2, 0.35, 0.39, 0.45, 0.55, 0.6, 0.9), "nA", "I"),
         Param("delta_T", 2.0, 0.2, 4.0, 0.1, (0.5, 1.0, 2.0, 3.5), "mV", "Δ_T"),
         Param("theta_rh", -55.0, -60.0, -50.0, 0.5, (-57.0, -55.0, -52.0), "mV", "θ_rh"),
     )
@@ -68,7 +68,7 @@ class EIFExplorer(Explorer):
         ax_p.set_ylim(-1.5, 3.0)
         ax_p.set_xlabel("u (mV)")
         ax_p.set_ylabel("du/dt (mV/ms)")
-        ax_p.legend(loc="upper left", fontsize=8)
+        ax_p.legend(loc="lower right", fontsize=8)  # clear of the curve, theta_rh and its label
 
         line, = ax_v.plot([], [], color="C1", lw=1.2)
         marks = _spike_marks(ax_v, "C1")
@@ -76,10 +76,10 @@ class EIFExplorer(Explorer):
         v_unst = ax_v.axhline(-52, ls="--", color="C1", lw=0.8, alpha=0.8, label="unstable fixed point")
         ax_v.axhline(-30, ls="--", lw=0.8, color="0.4")
         ax_v.set_xlim(0, self.STEPS * 0.1)
-        ax_v.set_ylim(-70, -5)
+        ax_v.set_ylim(-70, 14)  # the band above the spike marks (up to u_th + 20) holds the legend
         ax_v.set_xlabel("time (ms)")
         ax_v.set_ylabel("u (mV)")
-        ax_v.legend(loc="upper right", fontsize=7, framealpha=0.9)
+        ax_v.legend(loc="upper right", fontsize=7, framealpha=0.9, ncols=2)
 
         def update(r):
             curve.set_data(r["u"], r["du"])

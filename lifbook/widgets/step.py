@@ -11,9 +11,13 @@ __all__ = ["StepResponseExplorer"]
 
 
 class StepResponseExplorer(Explorer):
-    """Chapter 1: one CLIF and one ELIF neuron (default parameters) under a step current."""
+    """Chapter 1: one CLIF and one ELIF neuron (default parameters) under a step current.
 
-    params = (Param("I", 2.5, 0.0, 5.0, 0.1, (0.0, 0.3, 0.6, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0), "nA", "I"),)
+    The kernel-free grid steps by 0.1 nA around the CLIF rheobase (1.9 to 2.2 nA), so the
+    chapter's exercise (the smallest amplitude that fires) can be solved without a kernel.
+    """
+
+    params = (Param("I", 2.5, 0.0, 5.0, 0.1, (0.0, 0.3, 0.6, 1.0, 1.5, 1.9, 2.0, 2.1, 2.2, 2.5, 3.0, 4.0, 5.0), "nA", "I"),)
     title = "Step current into a CLIF and an ELIF neuron"
 
     def compute(self, I: float = 2.5) -> dict:
