@@ -14,6 +14,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: book test demo bench lab venv clean
 
+# Builds and tests are not interactive: no progress line or compile notice in executed chapters
+# (they would differ from run to run and from the stored outputs). `make lab` keeps them.
+book book-outputs test: export LIFBOOK_PROGRESS = 0
+
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt

@@ -10,6 +10,14 @@ every implementation runs once in turn (the machine's load changes between round
 one comparison). Ratios compare medians from the same run. Spike counts of every implementation
 are compared with lifbook's, neuron by neuron. See workload.py for the workloads and the
 semantic differences between the packages, RESULTS.md for a committed run and the JSON schema.
+
+The "input forms" section (input_forms.py) times ``run()`` on the input forms users pass (constant,
+float64/float32/strided/broadcast arrays, a torch tensor, an ``inputs.step`` current) against a
+naive in-place NumPy loop, with the memory ``run()`` allocates; to refresh only it:
+
+    python bench/bench_lifbook.py --skip headline,library,startup \
+        --merge-json lifbook/data/bench_results.json
+    python bench/bench_lifbook.py --from-json lifbook/data/bench_results.json --markdown bench/RESULTS.md
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import input_forms  # noqa: E402
 import peers  # noqa: E402
 import workload as wl  # noqa: E402
 
@@ -312,6 +321,21 @@ def markdown(results) -> str:
             text = "skipped" if val is None else f"{val:.0f} | {val / naive:.1f}" if naive else f"{val:.0f} |"
             lines.append(f"| {r['op']} | {r['N']:,} | {r['impl']} | {text} |")
         lines.append("")
+    if results.get("input_forms"):
+        rows = results["input_forms"]
+        r0 = rows[0]
+        lines += [f"## Input forms: N = {r0['N']:,}, T = {r0['T']}, float64, `record=(\"count\",)`", "",
+                  f"Measured {results.get('input_forms_run', '')}. {' '.join(input_forms.__doc__.split(chr(10) + chr(10))[1].split())}",
+                  "", f"Read bandwidth of this machine: {r0['read_GBps']:.1f} GB/s. `x naive`: the naive loop's "
+                  "time over lifbook's; `peak`: memory allocated during `run()` (tracemalloc), against "
+                  "10% of the input + 64 MiB; `read once`: the input's bytes at the read bandwidth.", "",
+                  "| model | input | lifbook s | naive s | x naive | peak MiB | limit MiB | read once s | differ |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in rows:
+            lines.append(f"| {r['model']} | {r['form']} | {r['lifbook_s']:.3f} | {r['naive_s']:.3f} | "
+                         f"{r['speedup']:.1f} | {r['peak_MiB']:.1f} | {r['peak_limit_MiB']:.0f} | "
+                         f"{r['input_bound_s']:.3f} | {r['neurons_differing']} |")
+        lines.append("")
     lines += ["## Start-up and one neuron", "",
               "Seconds for imports and for the first `run()` of a one-neuron population in a fresh process "
               "(cold: empty numba cache, so the kernel is compiled; warm: loaded from the cache); "
@@ -323,11 +347,13 @@ def markdown(results) -> str:
     return "\n".join(lines) + "\n"
 
 
-_JSON_SCHEMA = """## results.json (for the book's "Populations at scale" chapter)
+_JSON_SCHEMA = """## bench_results.json (for the book's "Populations at scale" chapter)
 
 `lifbook/data/bench_results.json` holds everything above: `machine` (CPU, versions, threads), `workloads` (a dict
 `lif`/`lif_ref`/`eif` -> list of rows), `library` (list of rows with `op` = `run` or `forward`),
-`startup` and `single_neuron` (dicts of numbers). A row has `workload`, `model`, `N`, `T`, `impl`,
+`startup` and `single_neuron` (dicts of numbers), `input_forms` (rows of the input-forms section: `model`, `form`,
+`N`, `T`, `lifbook_s`, `naive_s`, `speedup`, `peak_MiB`, `peak_limit_MiB`, `input_MiB`, `input_bound_s`,
+`read_GBps`, `neurons_differing`; `input_forms_run` says when and how). A row of the others has `workload`, `model`, `N`, `T`, `impl`,
 `seconds` (one per round), `mups_median`, `mups_min`, `mups_max` (million neuron-updates per second),
 `spikes_total`, `neurons_differing` and `max_count_diff` (against the first row), or `skipped`
 (the reason). To plot:
@@ -349,7 +375,11 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=None, help="rounds per comparison")
     ap.add_argument("--brian2-python", default=os.environ.get("LIFBOOK_BENCH_BRIAN2_PYTHON"),
                     help="interpreter with brian2 installed (default: this one)")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: headline,library,startup")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: headline,library,startup,inputs")
+    ap.add_argument("--merge-json", default=None,
+                    help="update this results file with the sections run (keep the others), e.g. "
+                         "--skip headline,library,startup --merge-json lifbook/data/bench_results.json")
+    ap.add_argument("--inputs-N", type=float, default=None, help="neurons for the input-forms section (1e6)")
     ap.add_argument("--json", default=None, help="write all results to this JSON file")
     ap.add_argument("--markdown", default=None, help="write a Markdown table to this file")
     ap.add_argument("--from-json", default=None, help="only write --markdown from this results file")
@@ -405,6 +435,22 @@ def main(argv=None):
         for k, v in {**results["startup"], **results["single_neuron"]}.items():
             print(f"  {k:<48} {v:.4g}")
 
+    if "inputs" not in skip:
+        n_in = int(args.inputs_N or (1e5 if quick else 1e6))
+        results["input_forms"] = input_forms.measure_input_forms(n_in, 200, rounds, 1 if quick else 2)
+        results["input_forms_run"] = (f"on {time.strftime('%Y-%m-%d %H:%M')} by `python bench/bench_lifbook.py "
+                                      f"{results['args']}`")
+        input_forms.print_input_forms(results["input_forms"])
+
+    if args.merge_json:
+        with open(args.merge_json) as f:
+            merged = json.load(f)
+        for key in ("workloads", "library", "startup", "single_neuron", "input_forms", "input_forms_run"):
+            if results.get(key):
+                merged[key] = results[key]
+        results = merged
+        with open(args.merge_json, "w") as f:
+            json.dump(results, f, indent=1)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -25,10 +25,11 @@ __all__ = [
     "CLIFPopulation", "ELIFPopulation", "CLIFParams", "ELIFParams", "Record", "NumericalWarning", "UnitWarning",
     "print_default_parameters", "getting_started",
     "inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "scale", "accuracy",
+    "network",
 ]
 
 _LAZY = {"inputs", "theory", "plot", "analysis", "widgets", "frames", "engine", "exercises", "demo", "scale",
-         "accuracy"}
+         "accuracy", "network"}
 
 
 def __getattr__(name):

@@ -1,12 +1,16 @@
-"""Measurements on simulated populations: the simulated f-I curve.
+"""Measurements on simulated populations: the simulated f-I curve, and spike-train statistics.
 
-Chapters compare these measurements with :mod:`lifbook.theory`.
+Chapters compare these measurements with :mod:`lifbook.theory` (and :mod:`lifbook.network.theory`).
+The spike-train statistics (:func:`isi_cv`, :func:`isi_histogram`, :func:`fano_factor`,
+:func:`spike_count_correlations`, :func:`rate_spectrum`) take spike events, ``(times_ms, index)``
+as :meth:`lifbook.network.NetworkRecord.spike_events` or :meth:`lifbook.Record.spike_events` return them.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .population import CLIFPopulation, ELIFPopulation
+from . import validate
 from .validate import choice, nonnegative, positive_int, real_array
 
 __all__ = ["fi_curve"]
@@ -216,6 +220,149 @@ __all__ += ["fit_order", "interpolated_spike_times", "interpolated_fi_curve"]
 
 
 __all__ += ["white_noise", "noisy_fi_curve"]
+
+
+# -- Spike-train statistics for networks (spike events: times in ms, neuron indices) -----------------------------
+def _events(times, index, n=None):
+    t = np.asarray(times, dtype=np.float64)
+    i = np.asarray(index)
+    if t.ndim != 1 or i.ndim != 1 or t.shape != i.shape:
+        raise ValueError(f"times, index: expected two 1-d arrays of the same length (spike events), got shapes "
+                         f"{t.shape} and {i.shape}")
+    if i.size and i.dtype.kind not in "iu":
+        raise TypeError(f"index: expected integer neuron indices, got dtype {i.dtype}")
+    i = i.astype(np.int64)
+    if i.size and i.min() < 0:
+        raise ValueError("index: neuron indices must be >= 0")
+    n_min = int(i.max()) + 1 if i.size else 0
+    if n is None:
+        n = n_min
+    elif isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < n_min:
+        raise ValueError(f"n: expected an int >= {n_min} (the number of neurons), got {n!r}")
+    return t, i, int(n)
+
+
+def isi_intervals(times, index, n=None) -> list:
+    """Interspike intervals (ms) of every neuron: a list of ``n`` arrays (spike events ``times``, ``index``)."""
+    t, i, n = _events(times, index, n)
+    order = np.lexsort((t, i))
+    t, i = t[order], i[order]
+    bounds = np.searchsorted(i, np.arange(n + 1))
+    return [np.diff(t[bounds[j]: bounds[j + 1]]) for j in range(n)]
+
+
+def isi_cv(times, index, n=None, min_spikes: int = 3) -> np.ndarray:
+    """Coefficient of variation ``std(ISI) / mean(ISI)`` per neuron (NaN with fewer than ``min_spikes`` spikes).
+
+    A Poisson process has CV 1, a regular train 0. Take ``np.nanmean`` for the population's mean CV.
+    """
+    validate.int_at_least("min_spikes", min_spikes, 3, "two intervals at least")
+    out = []
+    for isi in isi_intervals(times, index, n):
+        if isi.size + 1 < min_spikes or isi.mean() <= 0:
+            out.append(np.nan)
+        else:
+            out.append(isi.std() / isi.mean())
+    return np.array(out)
+
+
+def isi_histogram(times, index, n=None, bin_ms: float = 1.0, max_ms: float | None = None):
+    """Histogram of all interspike intervals pooled over neurons: ``(bin_edges_ms, density per ms)``."""
+    isi = np.concatenate(isi_intervals(times, index, n) or [np.zeros(0)])
+    if not bin_ms > 0:
+        raise ValueError(f"bin_ms: must be > 0 ms, got {bin_ms!r}")
+    top = (isi.max() if isi.size else bin_ms) if max_ms is None else max_ms
+    edges = np.arange(0.0, top + bin_ms, bin_ms)
+    hist, edges = np.histogram(isi, bins=edges, density=bool(isi.size))
+    return edges, hist.astype(np.float64)
+
+
+def _binned_counts(times, index, n, bin_ms, t_start, t_stop):
+    t, i, n = _events(times, index, n)
+    if not bin_ms > 0:
+        raise ValueError(f"bin_ms: must be > 0 ms, got {bin_ms!r}")
+    if not t_stop > t_start:
+        raise ValueError(f"t_start, t_stop: need t_stop > t_start (ms), got {t_start}, {t_stop}")
+    n_bins = int(np.floor((t_stop - t_start) / bin_ms + 1e-9))
+    if n_bins < 2:
+        raise ValueError(f"bin_ms: need at least 2 windows of {bin_ms} ms in [{t_start}, {t_stop}] ms")
+    keep = (t > t_start) & (t <= t_start + n_bins * bin_ms)
+    b = np.minimum(((t[keep] - t_start) / bin_ms - 1e-9).astype(np.int64), n_bins - 1)
+    counts = np.zeros((n, n_bins), dtype=np.int64)
+    np.add.at(counts, (i[keep], b), 1)
+    return counts
+
+
+def fano_factor(times, index, n=None, *, window_ms: float = 100.0, t_start: float = 0.0,
+                t_stop: float | None = None) -> np.ndarray:
+    """Fano factor ``var(count) / mean(count)`` of spike counts in consecutive windows, per neuron.
+
+    Windows of ``window_ms`` tile ``(t_start, t_stop]`` (default: up to the last spike). NaN for a
+    neuron without spikes. A Poisson process has Fano factor 1 in every window.
+    """
+    t = np.asarray(times, dtype=np.float64)
+    t_stop = (float(t.max()) if t.size else t_start + 2 * window_ms) if t_stop is None else t_stop
+    counts = _binned_counts(times, index, n, window_ms, t_start, t_stop)
+    mean = counts.mean(axis=1)
+    var = counts.var(axis=1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(mean > 0, var / np.where(mean > 0, mean, 1.0), np.nan)
+
+
+def spike_count_correlations(times, index, n=None, *, bin_ms: float = 5.0, t_start: float = 0.0,
+                             t_stop: float | None = None, neurons=None) -> np.ndarray:
+    """Pearson correlation coefficients of the spike counts of pairs of neurons in bins of ``bin_ms``.
+
+    Returns the matrix for ``neurons`` (indices; default all), NaN for a neuron whose count does
+    not vary. The mean pairwise correlation is the mean of the off-diagonal entries
+    (``np.nanmean(c[np.triu_indices_from(c, 1)])``).
+    """
+    t = np.asarray(times, dtype=np.float64)
+    t_stop = (float(t.max()) if t.size else t_start + 2 * bin_ms) if t_stop is None else t_stop
+    counts = _binned_counts(times, index, n, bin_ms, t_start, t_stop).astype(np.float64)
+    if neurons is not None:
+        counts = counts[np.asarray(neurons, dtype=np.int64)]
+    z = counts - counts.mean(axis=1, keepdims=True)
+    sd = np.sqrt((z * z).mean(axis=1))
+    ok = sd > 0
+    z[ok] /= sd[ok, None]
+    c = z @ z.T / counts.shape[1]
+    c[~ok, :] = np.nan
+    c[:, ~ok] = np.nan
+    return c
+
+
+def rate_spectrum(rate, dt_ms: float, *, segment_ms: float | None = None):
+    """Power spectrum of a population rate (Hz) sampled every ``dt_ms``: ``(freq_hz, power)``.
+
+    Welch's method without overlap: the mean is removed, the signal cut into segments of
+    ``segment_ms`` (default: the whole signal), each Hann-windowed, and the periodograms averaged;
+    power in Hz^2/Hz (one-sided). A peak far above the background at ``f > 0`` marks an
+    oscillation of the population (Brunel's synchronous states); the asynchronous state has a
+    flat spectrum.
+    """
+    x = np.asarray(rate, dtype=np.float64)
+    if x.ndim != 1 or x.size < 4:
+        raise ValueError(f"rate: expected a 1-d array of at least 4 samples, got shape {x.shape}")
+    if not dt_ms > 0:
+        raise ValueError(f"dt_ms: must be > 0 ms, got {dt_ms!r}")
+    seg = x.size if segment_ms is None else int(round(segment_ms / dt_ms))
+    if seg < 4 or seg > x.size:
+        raise ValueError(f"segment_ms: need 4 <= segment samples <= {x.size}, got {seg}")
+    n_seg = x.size // seg
+    w = np.hanning(seg)
+    fs = 1e3 / dt_ms
+    acc = np.zeros(seg // 2 + 1)
+    for s in range(n_seg):
+        y = x[s * seg: (s + 1) * seg]
+        y = (y - y.mean()) * w
+        acc += np.abs(np.fft.rfft(y)) ** 2
+    power = acc / n_seg / (fs * np.sum(w * w))
+    power[1:-1] *= 2.0
+    return np.fft.rfftfreq(seg, d=dt_ms * 1e-3), power
+
+
+__all__ += ["isi_intervals", "isi_cv", "isi_histogram", "fano_factor", "spike_count_correlations", "rate_spectrum"]
 
 
 # -- Bistability: the f-I curve swept up and down (chapter 4) -----------------------------------

@@ -1,7 +1,9 @@
 """THE equations: one step of one neuron, written once (:func:`neuron_update`), and its array form.
 
-:func:`neuron_update` is the only statement of the update in lifbook. The same Python function
-runs
+:func:`neuron_update` is the only statement of the update in lifbook, written as its two halves,
+:func:`propagate` (step 2 below) and :func:`threshold_reset` (steps 1 and 3), which it calls;
+:mod:`lifbook.network` calls the halves itself, adding synaptic input in between. The same Python
+functions run
 
 * on Python floats (with :data:`SCALAR_OPS`; ``tests/test_dynamics.py`` checks it without numba),
 * on NumPy arrays or torch tensors (:func:`lif_step`, with the backend's ``ops``; the reference
@@ -41,10 +43,11 @@ continuous time from ``u_reset`` to ``u_th`` (see :func:`lifbook.theory.lif_rate
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple
 
-__all__ = ["LIFState", "StepCoefficients", "SCALAR_OPS", "neuron_update", "lif_step"]
+__all__ = ["LIFState", "StepCoefficients", "SCALAR_OPS", "propagate", "threshold_reset", "neuron_update", "lif_step"]
 
 
 class LIFState(NamedTuple):
@@ -104,17 +107,39 @@ class _ScalarOps:
 SCALAR_OPS = _ScalarOps
 
 
-def neuron_update(v, i, ref, x, c, where, minimum, clamp_min, exp, SYN, REF, EXP, ETD2):
-    """One step of one neuron, or of arrays of neurons: ``(v, i, ref) -> (v', i', ref', spike)``.
+class _Compiled:
+    """A function of this module that numba can also call from compiled code.
 
-    ``v`` (mV), ``i`` (nA), ``ref`` (steps) and the input ``x`` (nA): floats, or arrays that
-    broadcast; ``c``: a :class:`StepCoefficients` of the same kind. ``where(cond, a, b)``,
-    ``minimum``, ``clamp_min(a, lo)`` and ``exp`` are the operations on that kind of value
-    (:data:`SCALAR_OPS`, a backend's ``ops``, or their numba versions). The flags say which terms
-    exist: ``SYN`` synaptic filter (else ``i`` is returned unchanged), ``REF`` refractoriness
-    (else ``ref`` is returned unchanged), ``EXP`` the ELIF term, ``ETD2`` its second-order
-    correction (method ``"etd2"``). Fields of ``c`` for absent terms are not read. The order of
-    the floating-point operations is part of the contract: every engine evaluates exactly these.
+    Calls run the Python function. numba, compiling a caller (:func:`neuron_update` inside the
+    engine's kernels, the network's loop), asks for ``_numba_type_`` and gets the function
+    compiled by numba: so this module never imports numba, and the compiled engines run these
+    very functions.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        self._jit = None
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+    @property
+    def _numba_type_(self):
+        if self._jit is None:
+            import numba
+
+            self._jit = numba.njit(inline="always", error_model="numpy")(self.fn)
+        return self._jit._numba_type_
+
+
+@_Compiled
+def propagate(v, i, x, c, minimum, exp, SYN, EXP, ETD2):
+    """Step 2 of the update (sub-threshold propagation over one step): ``(v, i, x) -> (v_free, i')``.
+
+    ``v_free`` (mV) is the potential before the threshold test (it holds for a neuron that is not
+    refractory), ``i'`` (nA) the synaptic current after the step (``i`` unchanged without
+    ``SYN``). Arguments as in :func:`neuron_update`.
     """
     v_free = c.u_rest + c.a_m * (v - c.u_rest) + c.b_m * x
     i_new = i
@@ -129,6 +154,17 @@ def neuron_update(v, i, ref, x, c, where, minimum, clamp_min, exp, SYN, REF, EXP
             # the nonlinear term over the step; E(A) is finite for every A thanks to the cap.
             e_a = c.delta_T * exp(minimum((v_free - c.theta_rh) / c.delta_T, c.arg_cap))
             v_free = v_free + c.k_nl2 * (e_a - e_u)
+    return v_free, i_new
+
+
+@_Compiled
+def threshold_reset(v_free, ref, c, where, clamp_min, REF):
+    """Steps 1 and 3 of the update (refractoriness, threshold, reset): ``(v_free, ref) -> (v', ref', spike)``.
+
+    ``v_free`` (mV): the propagated potential (:func:`propagate`, plus whatever a caller adds
+    before the threshold, such as the network's delta-synapse jumps); ignored for a refractory
+    neuron. Arguments as in :func:`neuron_update`.
+    """
     if REF:
         active = ref == 0
         spike = (v_free >= c.u_th) & active
@@ -138,6 +174,26 @@ def neuron_update(v, i, ref, x, c, where, minimum, clamp_min, exp, SYN, REF, EXP
         spike = v_free >= c.u_th
         v_new = where(spike, c.u_reset, v_free)
         ref_new = ref
+    return v_new, ref_new, spike
+
+
+def neuron_update(v, i, ref, x, c, where, minimum, clamp_min, exp, SYN, REF, EXP, ETD2):
+    """One step of one neuron, or of arrays of neurons: ``(v, i, ref) -> (v', i', ref', spike)``.
+
+    ``v`` (mV), ``i`` (nA), ``ref`` (steps) and the input ``x`` (nA): floats, or arrays that
+    broadcast; ``c``: a :class:`StepCoefficients` of the same kind. ``where(cond, a, b)``,
+    ``minimum``, ``clamp_min(a, lo)`` and ``exp`` are the operations on that kind of value
+    (:data:`SCALAR_OPS`, a backend's ``ops``, or their numba versions). The flags say which terms
+    exist: ``SYN`` synaptic filter (else ``i`` is returned unchanged), ``REF`` refractoriness
+    (else ``ref`` is returned unchanged), ``EXP`` the ELIF term, ``ETD2`` its second-order
+    correction (method ``"etd2"``). Fields of ``c`` for absent terms are not read. The order of
+    the floating-point operations is part of the contract: every engine evaluates exactly these.
+
+    It is :func:`propagate` followed by :func:`threshold_reset` (the network,
+    :mod:`lifbook.network`, adds its synaptic ports' currents and jumps in between).
+    """
+    v_free, i_new = propagate(v, i, x, c, minimum, exp, SYN, EXP, ETD2)
+    v_new, ref_new, spike = threshold_reset(v_free, ref, c, where, clamp_min, REF)
     return v_new, i_new, ref_new, spike
 
 

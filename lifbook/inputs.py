@@ -7,6 +7,13 @@ of its amplitude (``()`` for a scalar: one current for every neuron). Currents a
 does. Pass a current to :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>` with ``steps``, or sample it with
 :meth:`Current.sample`.
 
+Separable currents (:func:`constant`, :func:`step`, :func:`ramp`, :func:`sine`, their sums and
+scalings) are amplitudes per neuron times profiles in time; :meth:`Current.separable` gives them as
+a :class:`Separable`, which :meth:`Population.run` evaluates inside the kernel, step by step,
+without an array of shape ``(T, N)``. A single generator (scaled or not) gives bitwise the values
+of its materialised evaluation; a sum of generators gives the same values summed term by term left
+to right (within a few ulp of the materialised sum, whose parentheses may differ).
+
 Noise is reproducible: an :func:`ornstein_uhlenbeck` current with a ``seed`` returns the same
 values every time it is evaluated on the same time grid.
 """
@@ -16,7 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Current", "constant", "step", "ramp", "sine", "ornstein_uhlenbeck", "from_function"]
+__all__ = ["Current", "Separable", "Streamed", "counter_normal", "constant", "step", "ramp", "sine",
+           "ornstein_uhlenbeck", "from_function"]
 
 
 def _amp(name, value) -> np.ndarray:
@@ -51,8 +59,125 @@ def _align(a: np.ndarray, ndim: int) -> np.ndarray:
     return a.reshape(a.shape[:1] + (1,) * (ndim - a.ndim) + a.shape[1:])
 
 
+class Separable:
+    """A current on a time grid as a sum of separable terms: ``x[k] = sum_m amplitudes[m] * profiles[k, m]``.
+
+    ``amplitudes``: float64 of shape ``(K, *s)`` (nA, broadcast to a common shape ``s``);
+    ``profiles``: float64 of shape ``(T, K)`` (dimensionless). The sum runs left to right in
+    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in :meth:`__getitem__` alike.
+    Memory O(K N + T K), never O(T N). ``shape`` and ``len`` are those of the materialised input.
+    """
+
+    def __init__(self, amplitudes, profiles):
+        self.amplitudes = np.ascontiguousarray(amplitudes, dtype=np.float64)
+        self.profiles = np.ascontiguousarray(profiles, dtype=np.float64)
+        if self.profiles.ndim != 2 or self.profiles.shape[1] != self.amplitudes.shape[0]:
+            raise ValueError(f"profiles: expected shape (T, {self.amplitudes.shape[0]}), got {self.profiles.shape}")
+        self.shape = (self.profiles.shape[0], *self.amplitudes.shape[1:])
+        self.ndim = len(self.shape)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, k):
+        """The input of step ``k`` (float64, shape ``s``)."""
+        p = self.profiles[k]
+        x = self.amplitudes[0] * p[0]
+        for m in range(1, len(p)):
+            x = x + self.amplitudes[m] * p[m]
+        return x
+
+    def peak(self) -> float:
+        """``max |x|`` over the grid: exact over the distinct time profiles when there are few, else a bound."""
+        rows = np.unique(self.profiles, axis=0)
+        if len(rows) <= 64:
+            return max(float(np.max(np.abs(self._at(r)))) for r in rows)
+        amp = np.abs(self.amplitudes).reshape(len(self.amplitudes), -1).max(axis=1)
+        return float(np.sum(amp * np.abs(self.profiles).max(axis=0)))
+
+    def _at(self, p):
+        x = self.amplitudes[0] * p[0]
+        for m in range(1, len(p)):
+            x = x + self.amplitudes[m] * p[m]
+        return x
+
+    def materialise(self) -> np.ndarray:
+        """The whole input, shape ``(T, *s)`` (for tests and engines without separable support)."""
+        return np.stack([self[k] for k in range(len(self))]) if len(self) else np.zeros(self.shape)
+
+
+class Streamed:
+    """A current on a time grid, evaluated block by block in order (noise with its state carried over).
+
+    ``block(k0, k1)`` gives steps ``k0 <= k < k1`` (float64, shape ``(k1 - k0, *s)``), equal to
+    the same rows of the whole-grid evaluation; blocks are asked for in order from step 0
+    (``__getitem__(k)`` keeps a block of :data:`STREAM_BLOCK` steps). Memory: one block.
+    """
+
+    STREAM_BLOCK = 16
+
+    def __init__(self, current, t, shape):
+        self.current, self.t = current, np.asarray(t, dtype=np.float64)
+        self.shape = (len(self.t), *shape)
+        self.ndim = len(self.shape)
+        self._ctx: dict = {}
+        self._cache = (0, 0, None)
+
+    def __len__(self):
+        return self.shape[0]
+
+    #: ``(max_abs, name)``: each block is checked (finite, ``|x| <= max_abs``) when it is made.
+    check = None
+
+    def block(self, k0, k1):
+        if k0 == 0:
+            self._ctx = {}
+        values = np.broadcast_to(self.current._block(self.t, k0, k1, self._ctx), (k1 - k0, *self.shape[1:]))
+        if self.check is not None and values.size:
+            lo, hi = float(values.min()), float(values.max())
+            if not (np.isfinite(lo) and np.isfinite(hi)) or max(-lo, hi) > self.check[0]:
+                raise ValueError(f"{self.check[1]}: the current reaches {lo if -lo > hi else hi!r} nA at steps "
+                                 f"{k0}..{k1 - 1}; currents must be finite with |x| <= {self.check[0]:.3g} nA")
+        if k1 > k0:
+            self._tail = (k1 - 1, values[-1])
+        return values
+
+    _tail = (-1, None)
+
+    def __getitem__(self, k):
+        if k == self._tail[0]:  # the last step made (the population keeps it as its last input)
+            return self._tail[1]
+        c0, c1, values = self._cache
+        if not c0 <= k < c1:
+            c0, c1 = k, min(k + self.STREAM_BLOCK, len(self))
+            values = self.block(c0, c1)
+            self._cache = (c0, c1, values)
+        return values[k - c0]
+
+
 class Current:
     """A current ``I(t)`` in nA; call it on an array of times (ms)."""
+
+    def _terms(self, t):
+        """``[(amplitude, profile(t)), ...]`` if the current is separable, else ``None``."""
+        return None
+
+    def _block(self, t, k0, k1, ctx):
+        """Steps ``k0 <= k < k1`` of this current on the grid ``t``: pointwise in time by default."""
+        return self._eval(t[k0:k1])
+
+    def _streamable(self) -> bool:
+        """True if :meth:`_block` gives exactly the whole-grid values block by block."""
+        return True
+
+    def separable(self, t) -> Separable | None:
+        """This current on the times ``t`` (ms) as a :class:`Separable`, or ``None`` (noise, custom functions)."""
+        terms = self._terms(_times(t))
+        if not terms:
+            return None
+        shape = np.broadcast_shapes(*(a.shape for a, _ in terms))
+        amps = np.stack([np.broadcast_to(a, shape) for a, _ in terms])
+        return Separable(amps, np.stack([np.broadcast_to(p, t.shape) for _, p in terms], axis=1))
 
     def __call__(self, t) -> np.ndarray:
         t = _times(t)
@@ -96,6 +221,18 @@ class _Sum(Current):
     def __init__(self, a: Current, b: Current):
         self.a, self.b = a, b
 
+    def _terms(self, t):
+        a, b = self.a._terms(t), self.b._terms(t)
+        return None if a is None or b is None else a + b
+
+    def _streamable(self):
+        return self.a._streamable() and self.b._streamable()
+
+    def _block(self, t, k0, k1, ctx):
+        x, y = self.a._block(t, k0, k1, ctx), self.b._block(t, k0, k1, ctx)
+        nd = max(x.ndim, y.ndim)
+        return _align(x, nd) + _align(y, nd)
+
     def _eval(self, t):
         x, y = self.a._eval(t), self.b._eval(t)
         nd = max(x.ndim, y.ndim)
@@ -109,6 +246,18 @@ class _Scaled(Current):
     def __init__(self, a: Current, k):
         self.a, self.k = a, np.asarray(k, dtype=np.float64)
 
+    def _terms(self, t):
+        a = self.a._terms(t)
+        return None if a is None else [(amp * self.k, p) for amp, p in a]
+
+    def _streamable(self):
+        return self.a._streamable()
+
+    def _block(self, t, k0, k1, ctx):
+        x = self.a._block(t, k0, k1, ctx)
+        nd = max(x.ndim, self.k.ndim + 1)
+        return _align(x, nd) * self.k
+
     def _eval(self, t):
         x = self.a._eval(t)
         nd = max(x.ndim, self.k.ndim + 1)
@@ -119,8 +268,14 @@ class _Scaled(Current):
 
 
 class _Function(Current):
-    def __init__(self, f: Callable, name: str, shape: tuple[int, ...]):
-        self.f, self.name, self.shape = f, name, shape
+    def __init__(self, f: Callable, name: str, shape: tuple[int, ...], terms: Callable | None = None):
+        self.f, self.name, self.shape, self.terms = f, name, shape, terms
+
+    def _terms(self, t):
+        return None if self.terms is None else self.terms(t)
+
+    def _streamable(self):
+        return self.terms is not None  # lifbook's generators are pointwise in time; custom functions may not be
 
     def _eval(self, t):
         return self.f(t)
@@ -140,7 +295,8 @@ def constant(amplitude) -> Current:
     array([1.5, 1.5])
     """
     a = _amp("amplitude", amplitude)
-    return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape)
+    return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape,
+                     lambda t: [(a, np.ones_like(t))])
 
 
 def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> Current:
@@ -180,7 +336,11 @@ def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> C
         on = ((t >= start) & (t < stop)).reshape(t.shape + (1,) * len(shape))
         return np.where(on, a, b) + np.zeros(shape)
 
-    return _Function(f, f"step({amplitude!r}, start={start:g}, stop={stop:g})", shape)
+    def terms(t):
+        on = ((t >= start) & (t < stop)).astype(np.float64)
+        return [(a, on)] + ([(b, 1.0 - on)] if np.any(b != 0) else [])
+
+    return _Function(f, f"step({amplitude!r}, start={start:g}, stop={stop:g})", shape, terms)
 
 
 def ramp(start_amplitude, end_amplitude, start: float, stop: float, hold: bool = True) -> Current:
@@ -203,7 +363,12 @@ def ramp(start_amplitude, end_amplitude, start: float, stop: float, hold: bool =
         on = (tt >= start) & ((tt < stop) | hold)
         return np.where(on, value, 0.0) + np.zeros(shape)
 
-    return _Function(f, f"ramp({start_amplitude!r}->{end_amplitude!r}, {start:g}..{stop:g} ms)", shape)
+    def terms(t):
+        on = ((t >= start) & ((t < stop) | hold)).astype(np.float64)
+        frac = np.clip((t - start) / (stop - start), 0.0, 1.0)
+        return [(a0, on), (a1 - a0, frac * on)]
+
+    return _Function(f, f"ramp({start_amplitude!r}->{end_amplitude!r}, {start:g}..{stop:g} ms)", shape, terms)
 
 
 def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: float = 0.0) -> Current:
@@ -231,7 +396,42 @@ def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: flo
         osc = np.sin(2 * np.pi * freq * (tt - start) * 1e-3 + phase)
         return o + np.where(tt >= start, a * osc, 0.0)
 
-    return _Function(f, f"sine({amplitude!r}, {freq:g} Hz)", shape)
+    def terms(t):
+        osc = np.sin(2 * np.pi * freq * (t - start) * 1e-3 + phase)
+        return [(o, np.ones_like(t)), (a, np.where(t >= start, osc, 0.0))]
+
+    return _Function(f, f"sine({amplitude!r}, {freq:g} Hz)", shape, terms)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (a bijection of uint64 with full avalanche), element-wise."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def counter_normal(seed: int, step, neuron) -> np.ndarray:
+    """Standard normal numbers as a pure function of ``(seed, step, neuron)`` (a counter-based generator).
+
+    The counter ``step * 2**32 + neuron`` (``step`` and ``neuron`` below ``2**32``) is hashed
+    with the seed by SplitMix64's finaliser into two 53-bit uniforms ``u1`` in ``(0, 1]`` and
+    ``u2`` in ``[0, 1)``, and ``z = sqrt(-2 ln u1) cos(2 pi u2)`` (Box-Muller): one N(0, 1) number
+    per counter, independent of how many are drawn at once, in which order or by how many
+    threads. ``step`` and ``neuron`` broadcast against each other (integer arrays).
+    """
+    with np.errstate(over="ignore"):
+        key = _mix64(np.asarray(np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF) * _GOLDEN + _GOLDEN))
+        counter = (np.asarray(step, dtype=np.uint64) << np.uint64(32)) | np.asarray(neuron, dtype=np.uint64)
+        z1 = _mix64(counter ^ key)
+        z2 = _mix64(z1 + _GOLDEN)
+    u1 = ((z1 >> np.uint64(11)).astype(np.float64) + 1.0) * 2.0 ** -53
+    u2 = (z2 >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
 class _OrnsteinUhlenbeck(Current):
@@ -248,10 +448,8 @@ class _OrnsteinUhlenbeck(Current):
             raise TypeError(f"seed: expected an int or None, got {seed!r}")
         self.seed = seed
 
-    def _eval(self, t):
+    def _grid(self, t):
         T = len(t)
-        if T == 0:
-            return np.zeros((0, *self.shape))
         if T > 1:
             dts = np.diff(t)
             dt = dts[0]
@@ -259,17 +457,32 @@ class _OrnsteinUhlenbeck(Current):
                 raise ValueError("t: Ornstein-Uhlenbeck noise needs a uniform, increasing time grid")
         else:
             dt = 1.0
-        rng = np.random.default_rng(self.seed)
-        xi = rng.standard_normal((T, *self.shape))
-        a = np.exp(-dt / self.tau)
-        b = np.sqrt(-np.expm1(-2 * dt / self.tau))
-        out = np.empty((T, *self.shape))
-        x = xi[0]  # start in the stationary distribution
-        out[0] = x
-        for k in range(1, T):
-            x = a * x + b * xi[k]
-            out[k] = x
+        return dt
+
+    def _block(self, t, k0, k1, ctx):
+        """Steps ``k0 <= k < k1`` of the grid ``t``; ``ctx`` carries the process between blocks."""
+        st = ctx.get(id(self))
+        if st is None or st["next"] != k0:
+            if k0 != 0:
+                raise ValueError("Ornstein-Uhlenbeck noise is generated in order, from the first step")
+            dt = self._grid(t)
+            seed = self.seed if self.seed is not None else int(np.random.SeedSequence().entropy % (1 << 63))
+            st = ctx[id(self)] = {"next": 0, "x": None, "a": np.exp(-dt / self.tau),
+                                  "b": np.sqrt(-np.expm1(-2 * dt / self.tau)), "seed": seed}
+        neuron = np.arange(int(np.prod(self.shape)), dtype=np.uint64).reshape(self.shape)
+        out = np.empty((k1 - k0, *self.shape))
+        x, a, b = st["x"], st["a"], st["b"]
+        for k in range(k0, k1):
+            xi = counter_normal(st["seed"], k, neuron)
+            x = xi if x is None else a * x + b * xi  # the first step: the stationary distribution
+            out[k - k0] = x
+        st["x"], st["next"] = x, k1
         return self.mean + self.sigma * out
+
+    def _eval(self, t):
+        if len(t) == 0:
+            return np.zeros((0, *self.shape))
+        return self._block(t, 0, len(t), {})
 
     def __repr__(self):
         return (f"ornstein_uhlenbeck(mean={self.mean.tolist()!r}, sigma={self.sigma.tolist()!r}, "
@@ -283,7 +496,12 @@ def ornstein_uhlenbeck(mean=0.0, sigma=1.0, tau: float = 5.0, shape=(), seed: in
     (ms), independent for each of ``shape`` neurons. Sampled with the exact update
     ``I' = mean + (I - mean) e^{-dt/tau} + sigma sqrt(1 - e^{-2 dt/tau}) xi`` on the grid the
     current is evaluated on, starting in the stationary distribution. With ``seed`` the values
-    are a fixed function of the seed and the grid.
+    are a fixed function of the seed and the grid: the normal numbers ``xi`` of step ``k`` and
+    neuron ``j`` (flat index in ``shape``) are :func:`counter_normal` ``(seed, k, j)``, so a run
+    that generates the noise block by block (:meth:`Population.run` never holds more than a block
+    of steps) gives the same values as one evaluation on the whole grid, whatever the block size
+    or the number of threads. (lifbook before 0.x drew them from ``np.random.default_rng(seed)``:
+    the same distribution, other numbers.)
     """
     return _OrnsteinUhlenbeck(mean, sigma, tau, shape, seed)
 

@@ -114,14 +114,14 @@ def current_trace(rec: Record, index=0, ax=None, label: str | None = None, color
 
 
 def raster(rec: Record, ax=None, max_neurons: int | None = None, color="k", s: float = 2.0):
-    """Spike raster: one row per neuron (flattened state index), a dot per spike."""
+    """Spike raster: one row per neuron (flattened state index, or global index of a network), a dot per spike."""
     ax = _axes(ax)
     t, j = rec.spike_events()
     if max_neurons is not None:
         keep = j < max_neurons
         t, j = t[keep], j[keep]
     ax.scatter(t, j, s=s, marker="|" if s <= 4 else "o", color=color, linewidths=1.0)
-    n = int(np.prod(rec.spikes.shape[1:]))
+    n = rec.n if hasattr(rec, "populations") else int(np.prod(rec.spikes.shape[1:]))  # a NetworkRecord: rec.n
     ax.set_ylim(-0.5, (min(n, max_neurons) if max_neurons else n) - 0.5)
     ax.set_xlim(rec.t[0] - rec.dt, rec.t[-1])
     ax.set_xlabel("time (ms)")

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from . import engine as _engine
+from . import inputs as _inputs
+from . import progress as _progress
 from . import timing as _timing
 from .backends import Backend, is_tensor, make_backend
 from .dynamics import LIFState, StepCoefficients
@@ -40,6 +42,8 @@ WARN_STEP_JUMP = 10.0
 #: after it (a unit slip repeats), so the check costs at most one pass over ``x`` in 64 steps;
 #: ``run`` checks all of its input in the pass that already looks for NaN and inf.
 _WARN_EVERY = 64
+#: Records smaller than this (bytes) are not checked against the memory available.
+RECORD_CHECK_MIN = 64 << 20
 
 
 class NumericalWarning(UserWarning):
@@ -106,6 +110,8 @@ class _Population:
         self._auto = backend is None and device is None and dtype is None
         self._bound = not self._auto
         self._drive_warned, self._warn_x = False, (None, np.inf)
+        self._on_block = None  # a hook (done, T) called between blocks of steps of run() (tests)
+        self._stream_check = False  # the next run's input array is checked by the engine
         self.backend: Backend = make_backend(backend, device, dtype)
         self.batch_size = None
         self._check_stability()
@@ -209,6 +215,7 @@ class _Population:
         self._max_abs_x = MAX_ABS_DRIVE / float(np.max(p.R))
         # The engine object for this backend and shape (see lifbook.engine for the contract).
         self._engine = _engine.select(self.backend, self.shape, self._engine_request)
+        self._engine_note = _engine.explain(self.backend, self._engine_request, self._engine.name)
 
     @property
     def engine(self) -> str:
@@ -366,13 +373,42 @@ class _Population:
         """
         record = record_names(record)
         xs, constant, T = self._run_input(x, steps)
+        self._check_record_memory(T, record)
         t0 = self.time
         rec = self._run_loop(xs, constant, T, record)
         t = t0 + self.params.dt * np.arange(1, T + 1)
-        return Record(t=t, dt=self.params.dt, model=self.Params.model, params=self.params,
-                      meta={"method": self.method, "spike_timing": self.spike_timing,
-                            "backend": self.backend.describe(),
-                            "state_shape": self.state_shape}, **rec)
+        meta = {"method": self.method, "spike_timing": self.spike_timing, "backend": self.backend.describe(),
+                "state_shape": self.state_shape, "engine": self.engine}
+        if self._engine_note:
+            meta["engine_note"] = self._engine_note
+        return Record(t=t, dt=self.params.dt, model=self.Params.model, params=self.params, meta=meta, **rec)
+
+    def record_bytes(self, steps: int, record=("spikes", "v")) -> int:
+        """Bytes that ``run(..., steps=steps, record=record)`` allocates for its record (estimated before it runs)."""
+        record = record_names(record)
+        S = math.prod(self.state_shape)
+        item = np.dtype(str(self.backend.dtype).replace("torch.", "")).itemsize
+        per_step = {"spikes": 1 + (item if self.precise else 0), "v": item, "i": item}
+        return int(steps) * S * sum(per_step.get(name, 0) for name in record) + (8 * S if "count" in record else 0)
+
+    def _check_record_memory(self, T: int, record) -> None:
+        """Refuse a run whose record would not fit in the memory available (before anything is allocated)."""
+        need = self.record_bytes(T, record)
+        if need < RECORD_CHECK_MIN:
+            return
+        if self.backend.name == "torch" and self.backend.device.type != "cpu":
+            return  # device memory: torch raises its own clear out-of-memory error
+        have = _engine.available_memory()
+        if have is None or need <= have:
+            return
+        gib = 1 << 30
+        raise MemoryError(
+            f"record: run(steps={T}, record={record}) would record {need / gib:.1f} GiB for "
+            f"{math.prod(self.state_shape)} neurons, more than the {have / gib:.1f} GiB of memory available. "
+            "Record less: record=('count',) "
+            f"(spike counts, {8 * math.prod(self.state_shape) / gib:.2g} GiB) or ('spikes',) (1 byte per neuron and "
+            "step); run fewer steps; or run in chunks (call run() repeatedly: the state carries over) and keep "
+            "what you need from each.")
 
     def _run_input(self, x, steps):
         if steps is not None:
@@ -381,6 +417,25 @@ class _Population:
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
             t = self.time + self.params.dt * np.arange(steps)
+            # Streamed forms for the CPU engines (another engine, e.g. on a GPU, gets the values as before).
+            streams = (isinstance(x, _inputs.Current) and not self.precise
+                       and self._engine.name in ("numba", "reference"))
+            sep = x.separable(t) if streams else None
+            if sep is not None:
+                # Amplitudes times profiles, evaluated inside the engine step by step: no (T, N) array.
+                self._check_step_shape(tuple(sep.shape[1:]), "x(t)", lead=(steps,))
+                self._bind(0.0)
+                peak = sep.peak()
+                Backend._check_range(-peak, peak, self._max_abs_x, "x(t)")
+                self._warn_drive(peak, "x(t)", 5)
+                return sep, False, steps
+            if streams and x._streamable():
+                # Noise and other currents made block by block (state carried over): no (T, N) array.
+                self._bind(0.0)
+                stream = _inputs.Streamed(x, t, np.shape(x._block(t, 0, 1, {}))[1:])
+                self._check_step_shape(tuple(stream.shape[1:]), "x(t)", lead=(steps,))
+                stream.check = (self._max_abs_x, "x(t)")
+                return stream, False, steps
             values = x(t)
             arr = self._input(values, "x(t)")
             if arr.ndim == 0 or arr.shape[0] != steps:
@@ -389,7 +444,7 @@ class _Population:
                                  "For a constant current use run(value, steps=T).")
             self._check_step_shape(tuple(arr.shape[1:]), "x(t)", lead=(steps,))
             return arr, False, steps
-        arr = self._input(x)
+        arr = self._stream_input(x) if steps is None else self._input(x)
         if steps is not None:
             self._check_step_shape(tuple(arr.shape), "x (held constant for `steps` steps)")
             return arr, True, steps
@@ -401,20 +456,81 @@ class _Population:
         self._check_step_shape(tuple(arr.shape[1:]), "x (with a leading time axis)", lead=(arr.shape[0],))
         return arr, False, int(arr.shape[0])
 
+    def _stream_input(self, x):
+        """A time series as the engine will read it: NumPy (or a CPU tensor's NumPy view) of any real
+        dtype and strides, checked (finite, bounded) in place but never converted or copied whole."""
+        self._bind(x)
+        be = self.backend
+        if be.name == "torch" and be.device.type != "cpu" or self.precise or \
+                self._engine.name not in ("numba", "reference"):
+            return self._input(x)
+        if is_tensor(x):
+            if x.device.type != "cpu":
+                return self._input(x)
+            try:
+                arr = x.detach().numpy()
+            except (TypeError, RuntimeError):  # bfloat16 and other dtypes NumPy lacks: converted
+                return self._input(x)
+        else:
+            be._reject_type(x, "x")
+            try:
+                arr = np.asarray(x)
+            except Exception as exc:
+                raise TypeError(f"x: cannot convert {type(x).__name__} to an array of currents ({exc})") from None
+        be._check_kind(arr.dtype.kind, arr.dtype, "x")
+        if arr.size and arr.ndim:
+            # The values are checked (finite, bounded) by the engine in its pass over the input; a unit
+            # slip (pA for nA) shows in any step: the first and the last are looked at here.
+            ends = np.stack([np.asarray(arr[0], dtype=np.float64), np.asarray(arr[-1], dtype=np.float64)])
+            peak = Backend._check_range(float(ends.min()), float(ends.max()), self._max_abs_x, "x")
+            self._warn_drive(peak, "x", 6)
+        self._stream_check = True
+        return arr
+
     def _run_loop(self, xs, constant: bool, T: int, record) -> dict:
-        """``T`` steps by the engine; the population writes its state, spikes, last input and step count."""
-        out = self._engine.run(xs, self._state, self._coef, record, steps=T if constant else None)
+        """``T`` steps by the engine; the population writes its state, spikes, last input and step count.
+
+        In a notebook a run of more than a few seconds shows its progress (:mod:`lifbook.progress`).
+        An interrupt (``KeyboardInterrupt``, the kernel's stop button) stops the engine between two
+        blocks of steps and leaves the population as it was before ``run`` (state, spikes, time):
+        the engine works on its own copy of the state until the last block is done.
+        """
+        kwargs = {}
+        if self._stream_check:  # an input array not checked whole: the engine checks it as it reads it
+            kwargs["max_abs_x"] = self._max_abs_x
+            self._stream_check = False
+        progress = None
+        if not self.precise and self._engine.name in ("numba", "reference") and _progress.in_notebook():
+            progress = kwargs["on_block"] = _progress.Progress(f"{type(self).__name__}.run")
+        if self._on_block is not None:
+            hook, shown = self._on_block, progress
+            kwargs["on_block"] = (lambda d, t: (hook(d, t), shown(d, t))) if shown else hook
+        try:
+            out = self._engine.run(xs, self._state, self._coef, record, steps=T if constant else None, **kwargs)
+        finally:
+            if progress is not None:
+                progress.close()
         if self.precise:
             self.s, self._state, rec, self._offsets = out
         else:
             self.s, self._state, rec = out
-        self._last_x = xs if constant else xs[T - 1]
+        last = xs if constant else xs[T - 1]
+        self._last_x = self._step_value(last)
         self.steps += T
         return rec
 
+    def _step_value(self, x):
+        """One step's input as the backend's array (for ``self.i`` without a filter)."""
+        be = self.backend
+        if is_tensor(x):
+            return x.to(dtype=be.dtype)
+        return np.asarray(x, dtype=be.dtype) if be.name == "numpy" else be.asarray(x)
+
     def __repr__(self) -> str:
+        note = f" [{self._engine_note}]" if self._engine_note else ""
         return (f"{type(self).__name__}(shape={self.shape}, batch_size={self.batch_size}, method={self.method!r}, "
-                f"spike_timing={self.spike_timing!r}, backend={self.backend.describe()})")
+                f"spike_timing={self.spike_timing!r}, backend={self.backend.describe()}, "
+                f"engine={self.engine!r}{note})")
 
 
 class CLIFPopulation(_Population):

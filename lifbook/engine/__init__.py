@@ -17,8 +17,13 @@ Engines:
   ``gpu_sim`` tests); elsewhere asking for it is an error. Not yet measured on a GPU.
 
 All three evaluate the one update of :func:`lifbook.dynamics.neuron_update` (numba and Triton
-compile that same Python function), so they differ only where the ``exp`` of the C library, of the
-float32 polynomial or of the GPU differs from NumPy's and torch's.
+compile that same Python function), so they differ only where the ``exp`` of the numba kernels
+(a vectorisable polynomial in float32 and float64, :mod:`lifbook.engine.kernels`) or of the GPU
+differs from NumPy's and torch's.
+
+Which engine ran is in ``Record.meta["engine"]`` and ``repr(population)``; a CPU population on
+the reference engine says why (``Record.meta["engine_note"]``: asked for, ``LIFBOOK_ENGINE``, or
+numba missing) and that it is slower.
 
 Choice (:func:`select`, at construction and whenever the backend or parameters change): the
 ``engine=`` argument of the population if it is not ``"auto"``, else the environment variable
@@ -61,6 +66,16 @@ changes the arrays it is given; the population owns its state and writes it):
   ``(T, *state_shape)`` (``"count"``: int64 of shape ``state_shape``), on the backend. It returns
   the last step's spikes and the state after the last step, as ``step`` does, so that the
   population can set ``s``, ``v``, ``steps`` and the last input itself.
+  Streaming (both engines): ``xs`` may have any real dtype and strides (stride-0 broadcast views
+  included; the NumPy view of a CPU tensor) and is converted as it is read, never copied whole;
+  it may also be a :class:`lifbook.inputs.Separable` (amplitudes times time profiles, evaluated
+  in the kernel) or a :class:`lifbook.inputs.Streamed` current (made a block of steps at a time,
+  ``block(k0, k1)``; both also give step ``k`` as ``xs[k]``, in order). Optional keywords:
+  ``max_abs_x`` (check the input, finite and bounded, as it is read: ``ValueError``) and
+  ``on_block(done, T)``, called between blocks of steps; an exception there (or a
+  ``KeyboardInterrupt``) leaves the arrays given to the engine unchanged, so the population
+  stays as it was before ``run``. A GPU engine without these keywords is called without them
+  when they are not needed (a CUDA input is converted by the backend, as before).
 * Precise spike timing: with ``coef`` a :class:`lifbook.timing.PreciseCoefficients`
   (``spike_timing="precise"``; ``state.ref`` holds refractory ms as floats) ``step`` returns
   ``(spikes, state, offsets)`` and ``run`` returns ``(spikes, state, record_dict, offsets)``, with
@@ -82,7 +97,7 @@ import importlib.util
 import os
 
 __all__ = ["ENGINES", "ENV_VAR", "check_request", "select", "numba_available", "triton_available", "gpu_supported",
-           "info"]
+           "info", "explain", "available_memory"]
 
 ENGINES = ("auto", "numba", "reference", "gpu")
 #: Environment variable read when a population is created with ``engine="auto"``.
@@ -173,6 +188,45 @@ def select(backend, shape: tuple[int, ...], request: str = "auto"):
     from .cpu import NumbaEngine
 
     return NumbaEngine(backend, shape)
+
+
+def explain(backend, request: str, name: str) -> str:
+    """Why a CPU population runs the slower reference engine (``""`` when it runs numba or is on a GPU).
+
+    Shown in ``repr(population)`` and ``Record.meta["engine_note"]``: the NumPy step loop is
+    several times slower than the numba kernels for large populations.
+    """
+    if name != "reference":
+        return ""
+    on_cpu = backend.name == "numpy" or backend.device.type == "cpu"
+    if not on_cpu:
+        return ""
+    slower = "the NumPy step loop, several times slower than engine='numba' for large populations"
+    if request == "reference":
+        return f"engine='reference' was asked for: {slower}"
+    if _requested(request) == "reference":
+        return f"{ENV_VAR}=reference is set: {slower}"
+    return f"numba is not installed (pip install numba): {slower}"
+
+
+def available_memory() -> int | None:
+    """Bytes of memory a new allocation can get now (Linux ``MemAvailable``), or ``None`` if unknown.
+
+    :meth:`Population.run` compares the size of its record with this before allocating it.
+    """
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except Exception:
+        return None
 
 
 def info() -> dict:

@@ -40,6 +40,16 @@ STEP_MIN_CLIF = 4096
 #: Time steps per tile in ``run`` when something is recorded at every step (see ``run_kernel``).
 RECORD_TILE = 32
 
+#: Bytes of input an array input's block of time steps reads (its steps run in one kernel call).
+BLOCK_BYTES = 32 << 20
+
+#: Bytes (float64) of a block of steps of a current made block by block (:class:`lifbook.inputs.Streamed`,
+#: noise): a few times this is allocated while the block is made.
+STREAM_BYTES = 4 << 20
+
+#: Neuron-updates per block of time steps for a constant or separable input.
+BLOCK_UPDATES = 1 << 26
+
 #: Neuron-updates below which a call runs in the calling thread only (thread start-up costs more).
 PARALLEL_MIN = 1 << 18
 
@@ -169,7 +179,7 @@ class NumbaEngine:
 
     # -- conversion ---------------------------------------------------------------------
     def _np(self, a):
-        return a.numpy() if self._torch is not None else a
+        return a.numpy() if self._torch is not None and isinstance(a, self._torch.Tensor) else a
 
     def _out(self, a):
         return self._torch.from_numpy(a) if self._torch is not None else a
@@ -200,10 +210,12 @@ class NumbaEngine:
 
     def _as_2d(self, x):
         """An input step of shape ``()``, ``shape`` or ``(B, *shape)`` as a C-contiguous ``(Bx, Nx)``."""
+        x = np.asarray(x, dtype=self.dtype)
         return self._contiguous(x).reshape((1, 1) if x.ndim == 0 else (-1, self.N))
 
     def _as_3d(self, xs, T):
-        """A time series ``(T, *step_shape)`` as a C-contiguous ``(T, Bx, Nx)``."""
+        """A time series ``(T, *step_shape)`` as a C-contiguous ``(T, Bx, Nx)`` of the engine's dtype."""
+        xs = np.asarray(xs, dtype=self.dtype)
         return self._contiguous(xs).reshape((T, 1, 1) if xs.ndim == 1 else (T, -1, self.N))
 
     # -- precise spike timing ----------------------------------------------------------------
@@ -337,38 +349,113 @@ class NumbaEngine:
         return out(s_new), LIFState(out(v_new), out(i_new) if syn else None, out(r_new) if ref else None)
 
     # -- run -----------------------------------------------------------------------------
-    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None):
-        """``T`` steps in one kernel call: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`).
+    def _input_form(self, xs, T, constant):
+        """The input as the kernel reads it: ``(xs3, A, PT, fill, sep)`` (see :func:`.kernels.run_kernel`).
 
+        Nothing is copied whole: an array keeps its dtype and strides (``fill`` when the kernel must
+        convert it block by block), a :class:`lifbook.inputs.Separable` current passes its amplitudes
+        and time profiles.
+        """
+        from ..inputs import Separable, Streamed
+
+        dummy = np.zeros((1, 1, 1), dtype=np.float64)
+        if isinstance(xs, Streamed):  # made block by block in run(); a placeholder of its dtype and form here
+            shape = xs.shape[1:]
+            form = (T, 1 if len(shape) <= len(self.shape) else shape[0], self.N if shape else 1)
+            return (np.broadcast_to(np.zeros(1), form),
+                    dummy, dummy[0], True, False)
+        if isinstance(xs, Separable):
+            A = np.ascontiguousarray(xs.amplitudes, dtype=np.float64)
+            K = A.shape[0]
+            A3 = A.reshape((K, 1, 1) if A.ndim == 1 else (K, -1, self.N))
+            return np.zeros((1, 1, 1), dtype=self.dtype), A3, np.ascontiguousarray(xs.profiles), False, True
+        x = self._np(xs)
+        x = np.asarray(x)
+        if constant:
+            x3 = (x.reshape(1, 1) if x.ndim == 0 else x.reshape(-1, self.N))[None]
+        elif x.ndim == 1:
+            x3 = x.reshape(T, 1, 1)
+        else:
+            try:  # a view whenever the neuron axes can be merged (any strides, stride 0 included)
+                x3 = np.reshape(x, (T, -1, self.N), copy=False) if _NP2 else _view_reshape(x, (T, -1, self.N))
+            except (ValueError, AttributeError):  # neuron axes that cannot be merged (transposed): copied
+                x3 = x.reshape(T, -1, self.N)
+        fill = not (x3.dtype == self.dtype and x3.flags.c_contiguous and x3.flags.writeable)
+        if x3.dtype.kind not in "fiu" or x3.dtype.kind == "f" and x3.dtype.itemsize > 8:
+            x3 = x3.astype(np.float64)  # float16, longdouble: converted here (rare; NumPy's conversion)
+        return x3, dummy, dummy[0], fill, False
+
+    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
+            on_block=None, max_abs_x: float | None = None):
+        """``T`` steps by the kernel in blocks of time steps: ``(spikes, state, record_dict)`` (:mod:`lifbook.engine`).
+
+        The input (an array of any real dtype and strides, or a :class:`lifbook.inputs.Separable`
+        current) is read inside the kernel, converted block by block, never copied whole.
+        ``on_block(done, T)`` (optional) is called after each block of steps, from the calling
+        thread; an exception it raises (or a ``KeyboardInterrupt`` between blocks) leaves every
+        array given to the engine unchanged: the state is the engine's own copy until the end.
+        With ``max_abs_x`` the kernel also counts inputs that are not finite or exceed it, in its
+        pass over the input, and a block with one raises ``ValueError`` (the backend's message).
         Precise coefficients: ``(spikes, state, record_dict, offsets)``, as the reference engine.
         """
         if isinstance(coef, PreciseCoefficients):
             return self._run_precise(xs, state, coef, record, steps)
         K = _load_kernels()
         if K is None:
-            return self._reference.run(xs, state, coef, record, steps=steps)
+            return self._reference.run(xs, state, coef, record, steps=steps, on_block=on_block,
+                                       max_abs_x=max_abs_x)
+        from ..inputs import Streamed
+
         features, P, Pn, het, _ = self._prepared(coef)
         syn, ref, exp, etd2 = features
         constant = steps is not None
         T = int(steps) if constant else int(xs.shape[0])
-        kernel = K.run_kernel(syn, ref, exp, etd2, het, "count" in record, self._dtype_name)
+        x3, A, PT, fill, sep = self._input_form(xs, T, constant)
+        kernel = K.run_kernel(syn, ref, exp, etd2, het, "count" in record, self._dtype_name, fill, sep)
         state_shape = tuple(state.v.shape)
         v = np.array(self._np(state.v), dtype=self.dtype, order="C").reshape(-1, self.N)
         B = v.shape[0]
         i = np.array(self._np(state.i), order="C").reshape(B, self.N) if syn else v
         r = np.array(self._np(state.ref), order="C").reshape(B, self.N) if ref else Pn[None]
-        x_np = self._np(xs)
-        x3 = self._as_2d(x_np)[None] if constant else self._as_3d(x_np, T)
         rec_spikes, rec_v, rec_i = "spikes" in record, "v" in record, "i" in record and syn
         none = np.empty((0, B, self.N), dtype=self.dtype)
         spikes = np.empty((T if rec_spikes else 1, B, self.N), dtype=bool)
         v_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_v else none
         i_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_i else none
         counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else Pn[None]
-        tile = RECORD_TILE if (rec_spikes or rec_v or rec_i) else T
         nblk = -(-self.N // K.BLOCK)
-        _launch(K, kernel, (x3, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, counts), B * nblk,
-                B * self.N * T)
+        per_step = B * self.N
+        made = isinstance(xs, Streamed)
+        streamed = x3.shape[0] > 1  # an input array with a time axis: blocks sized by the bytes they read
+        if made:
+            chunk = max(1, STREAM_BYTES // max(1, per_step * 8))
+        elif streamed:
+            chunk = max(1, BLOCK_BYTES // max(1, per_step * x3.dtype.itemsize))
+        else:
+            chunk = max(RECORD_TILE, BLOCK_UPDATES // per_step)
+        chunk = min(chunk, T)
+        recording = rec_spikes or rec_v or rec_i
+        nbad = np.zeros(B * nblk, dtype=np.int64)
+        limit = np.inf if max_abs_x is None else float(max_abs_x)
+        for t0 in range(0, T, chunk):
+            t1 = min(t0 + chunk, T)
+            n = t1 - t0
+            if made:
+                xb = xs.block(t0, t1).reshape(n, x3.shape[1], x3.shape[2])
+            else:
+                xb = x3[t0:t1] if streamed else x3
+            PTb = PT[t0:t1] if sep else PT
+            sb = spikes[t0:t1] if rec_spikes else spikes
+            vb = v_rec[t0:t1] if rec_v else none
+            ib = i_rec[t0:t1] if rec_i else none
+            tile = RECORD_TILE if recording else n
+            _launch(K, kernel, (xb, A, PTb, v, i, r, P, Pn, n, tile, sb, vb, ib, counts, limit, nbad), B * nblk,
+                    per_step * n)
+            if nbad.any():
+                self._check_values(np.asarray(xb), "x", limit)
+                raise AssertionError("the engine's input check and the backend's disagree")  # pragma: no cover
+            if on_block is not None:
+                on_block(t1, T)
         out = self._out
         rec = {}
         if rec_spikes:
@@ -379,10 +466,31 @@ class NumbaEngine:
             if syn:
                 rec["i"] = out(i_rec.reshape(T, *state_shape))
             else:  # without a filter the current is the input itself
-                full = np.broadcast_to(x3, (T, B, self.N)).reshape(T, *state_shape)
-                rec["i"] = out(np.array(full, dtype=self.dtype))
+                rec["i"] = out(self._input_record(xs, x3, T, B, state_shape))
         if "count" in record:
             rec["count"] = out(counts.reshape(state_shape).astype(np.int64))
         new_state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
                              out(r.reshape(state_shape)) if ref else None)
         return out(spikes[-1].reshape(state_shape).copy()), new_state, rec
+
+    def _input_record(self, xs, x3, T, B, state_shape):
+        """``record["i"]`` without a synaptic filter: the input, as the population's dtype."""
+        from ..inputs import Separable, Streamed
+
+        full = np.empty((T, B, self.N), dtype=self.dtype)
+        if isinstance(xs, (Separable, Streamed)):
+            for k in range(T):
+                full[k].reshape(state_shape)[...] = xs[k]
+        else:
+            full[...] = np.broadcast_to(x3, (T, B, self.N)) if x3.shape[0] == T else x3[0]
+        return full.reshape(T, *state_shape)
+
+
+def _view_reshape(x, shape):
+    """``x`` reshaped to ``shape`` without a copy (``ValueError`` if its strides do not allow it)."""
+    y = x.view()
+    y.shape = shape  # raises instead of copying
+    return y
+
+
+_NP2 = int(np.__version__.split(".")[0]) >= 2

@@ -35,14 +35,18 @@ assert StepCoefficients._fields == ("u_rest", "u_reset", "u_th", "a_m", "b_m", "
 assert PARAMS == tuple(f for f in StepCoefficients._fields if f != "n_ref")
 
 
-def _with_triton_language(fn):
-    """``fn`` with ``tl`` added to its globals (Triton's interpreter needs it visible to patch it)."""
-    return types.FunctionType(fn.__code__, dict(fn.__globals__, tl=tl), fn.__name__, fn.__defaults__,
+def _with_triton_language(fn, **names):
+    """``fn`` with ``tl`` (Triton's interpreter needs it visible to patch it) and ``names`` added to its globals."""
+    return types.FunctionType(fn.__code__, dict(fn.__globals__, tl=tl, **names), fn.__name__, fn.__defaults__,
                               fn.__closure__)
 
 
-#: THE update (lifbook.dynamics.neuron_update), compiled by Triton for a block of neurons.
-_update = triton.jit(_with_triton_language(dynamics.neuron_update))
+#: THE update (lifbook.dynamics.neuron_update), compiled by Triton for a block of neurons; the two
+#: parts it calls (dynamics.propagate, dynamics.threshold_reset) are jitted from the same functions.
+_update = triton.jit(_with_triton_language(
+    dynamics.neuron_update,
+    propagate=triton.jit(_with_triton_language(dynamics.propagate.fn)),
+    threshold_reset=triton.jit(_with_triton_language(dynamics.threshold_reset.fn))))
 
 
 @triton.jit

@@ -6,9 +6,10 @@ The update of one neuron is :func:`lifbook.dynamics.neuron_update` itself, compi
 (``inline="always"``) with scalar operations (``where`` as a select, ``min``/``max``, and
 :func:`_exp`): the same floating-point operations in the same order as the NumPy and torch
 reference (no ``fastmath``, so no fused multiply-adds), so CLIF results are bitwise those of
-NumPy in float32 and float64. The ELIF exponential differs: float64 uses the C library's ``exp``
-(at most 1 ulp from NumPy's SIMD ``exp``), float32 uses :func:`_exp32`, a vectorisable
-polynomial (relative error below 3e-7); both exponentials of method ``"etd2"`` use it.
+NumPy in float32 and float64. The ELIF exponential differs: float64 uses :func:`_exp64` (a
+vectorisable polynomial, within 2 ulp of NumPy's ``exp``; the C library's scalar ``exp`` made
+float64 ELIF runs several times slower), float32 uses :func:`_exp32`, a vectorisable polynomial
+(relative error below 3e-7); both exponentials of method ``"etd2"`` use them.
 
 Two kernels, specialised by closure constants (``SYN``: synaptic filter, ``REF``:
 refractoriness, ``EXP``: ELIF term, ``ETD2``: its second-order correction, ``HET``: per-neuron
@@ -34,6 +35,8 @@ import inspect
 import math
 import os
 import re
+import sys
+import threading
 
 import numba
 import numpy as np
@@ -154,12 +157,33 @@ def compile_for(kernel, args) -> None:
     dtype and passes C-contiguous writable arrays, so each kernel sees one signature; a call with
     other argument types would still work (numba compiles it on the spot, with 256-bit vectors).
     """
-    if kernel.overloads:
-        return
     sig = tuple(numba.typeof(a) for a in args)
-    with _wide_vectors() if _AVX512 else contextlib.nullcontext():
-        with _interleave(getattr(kernel, "lifbook_interleave", 0)):
-            kernel.compile(sig)
+    if sig in kernel.overloads:
+        return
+    # Compiling takes seconds the first time on a machine (then the disk cache answers in ~0.1 s):
+    # say so when it takes longer than COMPILE_NOTICE_S, instead of a silent pause.
+    notice = threading.Timer(COMPILE_NOTICE_S, _say_compiling, (kernel,))
+    notice.daemon = True
+    notice.start()
+    try:
+        with _wide_vectors() if _AVX512 else contextlib.nullcontext():
+            with _interleave(getattr(kernel, "lifbook_interleave", 0)):
+                kernel.compile(sig)
+    finally:
+        notice.cancel()
+
+
+#: Seconds after which a kernel still compiling prints a notice (on stderr; ``LIFBOOK_PROGRESS=0``
+#: silences it, as it silences the progress display: the book's build and the tests set it).
+COMPILE_NOTICE_S = 0.5
+
+
+def _say_compiling(kernel) -> None:
+    if os.environ.get("LIFBOOK_PROGRESS", "").strip() == "0":
+        return
+    name = getattr(getattr(kernel, "py_func", None), "__qualname__", "kernel").split(".")[0]
+    print(f"lifbook: compiling numba kernel {name} for this input form (first use on this machine, "
+          "about 5-10 s; cached for later sessions) ...", file=sys.stderr, flush=True)
 
 
 def cache_status() -> str:
@@ -225,8 +249,71 @@ def _exp32(a):
     return p * _f32_from_bits((k + np.int32(127)) << np.int32(23))
 
 
+@intrinsic
+def _f64_from_bits(typingctx, bits):
+    """The float64 whose bits are those of the int64 ``bits``."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+@intrinsic
+def _f64_bits(typingctx, value):
+    """The bits of the float64 ``value`` as an int64."""
+    sig = types.int64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return sig, codegen
+
+
+_LOG2E_64 = 1.4426950408889634
+_LN2_HI_64 = 0.6931471803691238  # ln 2 to 32 bits: k * _LN2_HI_64 is exact for |k| < 2**20
+_LN2_LO_64 = 1.9082149292705877e-10  # ln 2 - _LN2_HI_64
+_ROUND_64 = 6755399441055744.0  # 1.5 * 2**52
+_EXP_LO_64 = -708.0  # exp(-708) = 3.3e-308 is the smallest value returned (normal float64)
+_INV_FACT = tuple(1.0 / math.factorial(k) for k in range(14))
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _exp64(a):
+    """float64 ``exp(a)`` for ``a <= 709``, vectorisable (no call into the C library).
+
+    As :func:`_exp32`: ``exp(a) = 2**k exp(r)``, ``k = round(a / ln 2)``, ``|r| <= ln(2)/2``
+    (Cody-Waite reduction in two parts), ``exp(r)`` by its Taylor polynomial to ``r**13/13!``
+    (truncation error below 2e-17) in Estrin's scheme, ``2**k`` from its exponent bits. Relative
+    error below 5e-16 (measured 4.4e-16, 2 ulp of NumPy's ``exp``, on 1.1e6 arguments); arguments
+    below -708 give ``exp(-708)``.
+    """
+    a = max(a, _EXP_LO_64)
+    t = a * _LOG2E_64 + _ROUND_64
+    k = _f64_bits(t) - _f64_bits(_ROUND_64)
+    kf = t - _ROUND_64
+    r = (a - kf * _LN2_HI_64) - kf * _LN2_LO_64
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    c = _INV_FACT
+    p01 = c[0] + r * c[1]
+    p23 = c[2] + r * c[3]
+    p45 = c[4] + r * c[5]
+    p67 = c[6] + r * c[7]
+    p89 = c[8] + r * c[9]
+    p1011 = c[10] + r * c[11]
+    p1213 = c[12] + r * c[13]
+    q0 = p01 + r2 * p23
+    q1 = p45 + r2 * p67
+    q2 = p89 + r2 * p1011
+    p = (q0 + r4 * q1) + r8 * (q2 + r4 * p1213)
+    return p * _f64_from_bits((k + np.int64(1023)) << np.int64(52))
+
+
 def _exp(a):
-    """``exp`` for the kernels: :func:`_exp32` on float32, the C library's ``exp`` on float64."""
+    """``exp`` for the kernels: :func:`_exp32` on float32, :func:`_exp64` on float64 (both vectorisable)."""
     return math.exp(a)  # pragma: no cover - replaced by the overload below inside numba
 
 
@@ -234,7 +321,7 @@ def _exp(a):
 def _exp_overload(a):
     if a == types.float32:
         return lambda a: _exp32(a)
-    return lambda a: math.exp(a)
+    return lambda a: _exp64(a)
 
 
 # The update of one neuron: lifbook.dynamics.neuron_update itself, with scalar operations.
@@ -339,8 +426,9 @@ def step_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, dtype: s
 
 
 @functools.lru_cache(maxsize=None)
-def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bool, dtype: str = "float64"):
-    """``kernel(xs, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1)``: ``T`` steps in place.
+def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bool, dtype: str = "float64",
+               FILL: bool = False, SEP: bool = False):
+    """``kernel(xs, A, PT, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, limit, nbad, q0, q1)``: ``T`` steps.
 
     ``xs (Tx, Bx, Nx)``: the input, ``Tx = 1`` for a constant input, else ``T``. The state
     ``v, i, r (B, N)`` is advanced in place (the caller passes copies) for blocks
@@ -350,21 +438,35 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
     are written when they have ``T`` rows; ``count (B, N)`` (int32, zeroed by the caller) is
     incremented when ``COUNT``.
 
+    Input forms: with ``FILL`` the input may have any real dtype and any strides (a strided or
+    stride-0 broadcast view, a float32 array into a float64 population): each step's values of a
+    block are read into a block-sized buffer of the state's dtype (the conversion NumPy's
+    ``astype`` does), so the input is never copied whole. With ``SEP`` the input is separable,
+    ``x[t, b, j] = A[0, b, j] PT[t, 0] + A[1, b, j] PT[t, 1] + ...`` (float64, summed left to
+    right, then converted to the state's dtype; :class:`lifbook.inputs.Separable`), evaluated
+    in the kernel (``xs`` is then a placeholder); without ``SEP``, ``A`` and ``PT`` are.
+
     Blocks advance ``tile`` steps at a time, all of them before the next ``tile`` steps: with a
     small tile the recorded rows are written almost sequentially; with ``tile = T`` a block's
     state stays in the L1 cache for the whole run. Within a block the loop over neurons is the
     inner one (vectorised); blocks of at most :data:`SMALL` neurons loop over time inside
-    instead, with the state of each neuron in registers. One kernel object per ``dtype``.
+    instead, with the state of each neuron in registers. One kernel object per ``dtype`` and input form.
     """
     key = _KEY
 
-    def run(xs, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, q0, q1):
+    def run(xs, A, PT, v, i, r, P, Pn, T, tile, spikes, v_rec, i_rec, count, limit, nbad, q0, q1):
         assert key  # the source key is a closure constant: part of numba's cache key
         B, N = v.shape
-        Tx, Bx, Nx = xs.shape
+        if SEP:
+            Tx, Bx, Nx = T, A.shape[1], A.shape[2]
+            KS = A.shape[0]
+        else:
+            Tx, Bx, Nx = xs.shape
+            KS = 0
         nblk = (N + BLOCK - 1) // BLOCK
         rec_spikes, rec_v, rec_i = spikes.shape[0] == T, v_rec.shape[0] == T, i_rec.shape[0] == T
-        x_fill = np.empty(BLOCK if Nx == 1 else 0, dtype=v.dtype)
+        x_fill = np.empty(BLOCK if (Nx == 1 or FILL or SEP) else 0, dtype=v.dtype)
+        x_one = np.empty(1, dtype=v.dtype)
         c = _coef_at(P, Pn, 0)
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
@@ -378,13 +480,26 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                     # A few neurons (one behind a slider): time innermost, the state in registers.
                     for j in range(n):
                         jj = j0 + j
+                        jx = jj if Nx > 1 else 0
                         vj = v[b, jj]
                         ij = i[b, jj] if SYN else vj  # a placeholder without a filter
                         rj = r[b, jj] if REF else np.int32(0)
                         cj = 0
                         cc = _coef_at(P, Pn, jj if HET else 0)
+                        xbad = 0
                         for t in range(t0, t1):
-                            xj = xs[t if Tx > 1 else 0, bx, jj if Nx > 1 else 0]
+                            if SEP:
+                                acc = A[0, bx, jx] * PT[t, 0]
+                                for k in range(1, KS):
+                                    acc += A[k, bx, jx] * PT[t, k]
+                                x_one[0] = acc
+                                xj = x_one[0]
+                            elif FILL:
+                                x_one[0] = xs[t if Tx > 1 else 0, bx, jx]
+                                xj = x_one[0]
+                            else:
+                                xj = xs[t if Tx > 1 else 0, bx, jx]
+                            xbad += not (abs(xj) <= limit)
                             vj, ij, rj, sj = _update(vj, ij, rj, xj, cc, _where, _minimum, _clamp_min, _exp,
                                                      SYN, REF, EXP, ETD2)
                             spikes[t if rec_spikes else 0, b, jj] = sj
@@ -400,6 +515,7 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                             r[b, jj] = rj
                         if COUNT:
                             count[b, jj] += cj
+                        nbad[q] += xbad
                     continue
                 v_b = v[b, j0:j1]
                 if SYN:
@@ -410,12 +526,40 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                     c_b = count[b, j0:j1]
                 for t in range(t0, t1):
                     s_t = spikes[t if rec_spikes else 0, b, j0:j1]
-                    if Nx == 1:
-                        x_fill[:] = xs[t if Tx > 1 else 0, bx, 0]
+                    tx = t if Tx > 1 else 0
+                    if SEP:
+                        if Nx == 1:
+                            acc = A[0, bx, 0] * PT[t, 0]
+                            for k in range(1, KS):
+                                acc += A[k, bx, 0] * PT[t, k]
+                            x_fill[:] = acc
+                        else:
+                            p0 = PT[t, 0]
+                            if KS == 1:
+                                for j in range(n):
+                                    x_fill[j] = A[0, bx, j0 + j] * p0
+                            else:  # the same left-to-right sum in float64
+                                for j in range(n):
+                                    acc = A[0, bx, j0 + j] * p0
+                                    for k in range(1, KS):
+                                        acc += A[k, bx, j0 + j] * PT[t, k]
+                                    x_fill[j] = acc
+                        x_t = x_fill[:n]
+                    elif FILL:
+                        if Nx == 1:
+                            x_fill[:] = xs[tx, bx, 0]
+                        else:
+                            for j in range(n):
+                                x_fill[j] = xs[tx, bx, j0 + j]
+                        x_t = x_fill[:n]
+                    elif Nx == 1:
+                        x_fill[:] = xs[tx, bx, 0]
                         x_t = x_fill[:n]
                     else:
-                        x_t = xs[t if Tx > 1 else 0, bx, j0:j1]
+                        x_t = xs[tx, bx, j0:j1]
+                    x_bad = 0
                     for j in range(n):
+                        x_bad += not (abs(x_t[j]) <= limit)  # NaN, inf and too large (counted, vectorised)
                         i_j = i_b[j] if SYN else x_t[j]
                         r_j = r_b[j] if REF else np.int32(0)
                         if HET:
@@ -430,6 +574,7 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
                             r_b[j] = r1
                         if COUNT:
                             c_b[j] += s1
+                    nbad[q] += x_bad
                     if rec_v:
                         v_rec[t, b, j0:j1] = v_b
                     if rec_i and SYN:
