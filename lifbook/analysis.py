@@ -3,7 +3,7 @@
 Chapters compare these measurements with :mod:`lifbook.theory` (and :mod:`lifbook.network.theory`).
 The spike-train statistics (:func:`isi_cv`, :func:`isi_histogram`, :func:`fano_factor`,
 :func:`spike_count_correlations`, :func:`rate_spectrum`) take spike events, ``(times_ms, index)``
-as :meth:`lifbook.network.NetworkRecord.spike_events` or :meth:`lifbook.Record.spike_events` return them.
+as :meth:`lifbook.network.NetworkRecord.spike_events` or :meth:`lifbook.record.Record.spike_events` return them.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ does. Pass a current to :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>` 
 
 Separable currents (:func:`constant`, :func:`step`, :func:`ramp`, :func:`sine`, their sums and
 scalings) are amplitudes per neuron times profiles in time; :meth:`Current.separable` gives them as
-a :class:`Separable`, which :meth:`Population.run` evaluates inside the kernel, step by step,
+a :class:`Separable`, which :meth:`~lifbook.CLIFPopulation.run` evaluates inside the kernel, step by step,
 without an array of shape ``(T, N)``. A single generator (scaled or not) gives bitwise the values
 of its materialised evaluation; a sum of generators gives the same values summed term by term left
 to right (within a few ulp of the materialised sum, whose parentheses may differ).
@@ -64,7 +64,7 @@ class Separable:
 
     ``amplitudes``: float64 of shape ``(K, *s)`` (nA, broadcast to a common shape ``s``);
     ``profiles``: float64 of shape ``(T, K)`` (dimensionless). The sum runs left to right in
-    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in :meth:`__getitem__` alike.
+    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in ``__getitem__`` alike.
     Memory O(K N + T K), never O(T N). ``shape`` and ``len`` are those of the materialised input.
     """
 
@@ -498,7 +498,7 @@ def ornstein_uhlenbeck(mean=0.0, sigma=1.0, tau: float = 5.0, shape=(), seed: in
     current is evaluated on, starting in the stationary distribution. With ``seed`` the values
     are a fixed function of the seed and the grid: the normal numbers ``xi`` of step ``k`` and
     neuron ``j`` (flat index in ``shape``) are :func:`counter_normal` ``(seed, k, j)``, so a run
-    that generates the noise block by block (:meth:`Population.run` never holds more than a block
+    that generates the noise block by block (:meth:`~lifbook.CLIFPopulation.run` never holds more than a block
     of steps) gives the same values as one evaluation on the whole grid, whatever the block size
     or the number of threads. (lifbook before 0.x drew them from ``np.random.default_rng(seed)``:
     the same distribution, other numbers.)
