@@ -54,8 +54,10 @@ def _model(model: str):
 
 
 def workload_params(model: str = "ELIF", **overrides):
-    """The workload's parameters as :class:`ELIFParams` (or, ``model="CLIF"``, :class:`CLIFParams`
-    with ``u_th = theta_rh`` = -55 mV), with ``overrides`` (e.g. ``dt``) applied."""
+    """The workload's parameters as :class:`~lifbook.params.ELIFParams`.
+
+    With ``model="CLIF"``, :class:`~lifbook.params.CLIFParams` with ``u_th = theta_rh`` = -55 mV;
+    ``overrides`` (e.g. ``dt``) applied."""
     Params, _ = _model(model)
     values = dict(WORKLOAD)
     if model == "CLIF":
@@ -96,7 +98,7 @@ def simulated_spike_times(model: str, currents, duration: float = DURATION, *, p
 
     One population of ``len(currents)`` neurons runs ``round(duration / dt)`` steps with the
     ``method``, ``spike_timing``, ``backend``, ``dtype`` and ``engine`` given (``None``/``"auto"``:
-    the population's defaults; NumPy, float64, numba where installed); returns one array of times per current (:meth:`Record.spike_times`).
+    the population's defaults; NumPy, float64, numba where installed); returns one array of times per current (:meth:`~lifbook.record.Record.spike_times`).
     """
     p = _params_of(model, params, overrides)
     _, Population = _model(model)

@@ -3,7 +3,7 @@
 Chapters compare these measurements with :mod:`lifbook.theory` (and :mod:`lifbook.network.theory`).
 The spike-train statistics (:func:`isi_cv`, :func:`isi_histogram`, :func:`fano_factor`,
 :func:`spike_count_correlations`, :func:`rate_spectrum`) take spike events, ``(times_ms, index)``
-as :meth:`lifbook.network.NetworkRecord.spike_events` or :meth:`lifbook.Record.spike_events` return them.
+as :meth:`lifbook.network.NetworkRecord.spike_events` or :meth:`lifbook.record.Record.spike_events` return them.
 """
 from __future__ import annotations
 
@@ -24,8 +24,37 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
 
     One neuron per current, all simulated together for ``duration`` ms from rest. ``model`` is
     ``"CLIF"``/``"ELIF"`` or a population class. With ``steady`` the rate is measured from the
-    interspike intervals (the stationary rate, see :meth:`Record.steady_rates`), else as
-    spike count / duration.
+    interspike intervals (the stationary rate, see :meth:`~lifbook.record.Record.steady_rates`),
+    else as spike count / duration.
+
+    Parameters
+    ----------
+    model : {"CLIF", "ELIF"} or type
+        The model, or a population class.
+    currents : array_like
+        Constant currents (nA), one neuron each.
+    duration : float
+        Simulated time (ms).
+    steady : bool
+        Rate from the interspike intervals (default) or from the spike count.
+    params, method, backend, **overrides
+        As for the population (:class:`~lifbook.CLIFPopulation`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rates (Hz), the shape of ``currents``.
+
+    See Also
+    --------
+    lifbook.theory.lif_rate : the closed form it approaches as ``dt`` shrinks.
+    lifbook.plot.fi_curve : plots it.
+
+    Examples
+    --------
+    >>> from lifbook import analysis
+    >>> analysis.fi_curve("CLIF", [1.0, 2.5, 4.0], duration=500.0).round(1)
+    array([  0. ,  76.3, 153.8])
     """
     cls = _MODELS[choice("model", model, _MODELS)] if isinstance(model, str) else model
     if not (isinstance(cls, type) and issubclass(cls, (CLIFPopulation, ELIFPopulation))):

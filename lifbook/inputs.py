@@ -4,12 +4,12 @@ Each generator returns a :class:`Current`, a vectorised function ``I(t)`` (nA) o
 array of times ``t`` (ms, shape ``(T,)``) returning shape ``(T, *s)``, where ``s`` is the shape
 of its amplitude (``()`` for a scalar: one current for every neuron). Currents add and scale
 (``step(1.0, 10, 50) + 0.5 * sine(0.2, 10)``); shapes after the time axis broadcast as NumPy
-does. Pass a current to :meth:`Population.run` with ``steps``, or sample it with
+does. Pass a current to :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>` with ``steps``, or sample it with
 :meth:`Current.sample`.
 
 Separable currents (:func:`constant`, :func:`step`, :func:`ramp`, :func:`sine`, their sums and
 scalings) are amplitudes per neuron times profiles in time; :meth:`Current.separable` gives them as
-a :class:`Separable`, which :meth:`Population.run` evaluates inside the kernel, step by step,
+a :class:`Separable`, which :meth:`~lifbook.CLIFPopulation.run` evaluates inside the kernel, step by step,
 without an array of shape ``(T, N)``. A single generator (scaled or not) gives bitwise the values
 of its materialised evaluation; a sum of generators gives the same values summed term by term left
 to right (within a few ulp of the materialised sum, whose parentheses may differ).
@@ -64,7 +64,7 @@ class Separable:
 
     ``amplitudes``: float64 of shape ``(K, *s)`` (nA, broadcast to a common shape ``s``);
     ``profiles``: float64 of shape ``(T, K)`` (dimensionless). The sum runs left to right in
-    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in :meth:`__getitem__` alike.
+    float64 (``x = a0 p0; x += a1 p1; ...``), in the kernels and in ``__getitem__`` alike.
     Memory O(K N + T K), never O(T N). ``shape`` and ``len`` are those of the materialised input.
     """
 
@@ -285,14 +285,46 @@ class _Function(Current):
 
 
 def constant(amplitude) -> Current:
-    """``I(t) = amplitude`` (nA)."""
+    """``I(t) = amplitude`` (nA).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> inputs.constant(1.5)(np.array([0.0, 5.0]))
+    array([1.5, 1.5])
+    """
     a = _amp("amplitude", amplitude)
     return _Function(lambda t: np.broadcast_to(a, t.shape + a.shape).copy(), f"constant({amplitude!r})", a.shape,
                      lambda t: [(a, np.ones_like(t))])
 
 
 def step(amplitude, start: float = 0.0, stop: float = np.inf, baseline=0.0) -> Current:
-    """``I(t) = amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise (nA)."""
+    """A step current: ``I(t) = amplitude`` for ``start <= t < stop`` (ms), ``baseline`` otherwise.
+
+    Parameters
+    ----------
+    amplitude : float or array_like
+        Current during the step (nA); an array gives one amplitude per neuron.
+    start, stop : float
+        Start and end of the step (ms); ``stop`` defaults to never.
+    baseline : float or array_like
+        Current outside the step (nA).
+
+    Returns
+    -------
+    Current
+        A function of time (ms) that :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>`
+        accepts; currents add and scale (``step(...) + 0.5``, ``2 * step(...)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> I = inputs.step(2.5, start=10.0, stop=90.0)
+    >>> I(np.array([0.0, 50.0, 95.0]))
+    array([0. , 2.5, 0. ])
+    """
     a, b = _amp("amplitude", amplitude), _amp("baseline", baseline)
     start = _scalar("start", start, "ms")
     stop = _scalar("stop", stop, "ms")
@@ -343,6 +375,15 @@ def sine(amplitude, frequency: float, offset=0.0, phase: float = 0.0, start: flo
     """``I(t) = offset + amplitude sin(2 pi frequency (t - start)/1000 + phase)`` for ``t >= start``.
 
     ``frequency`` in Hz, ``t`` in ms, ``phase`` in radians; before ``start`` the current is ``offset``.
+
+    Examples
+    --------
+    A quarter period of 50 Hz is 5 ms:
+
+    >>> import numpy as np
+    >>> from lifbook import inputs
+    >>> inputs.sine(1.0, 50.0, offset=2.0)(np.array([0.0, 5.0]))
+    array([2., 3.])
     """
     a, o = _amp("amplitude", amplitude), _amp("offset", offset)
     freq = _scalar("frequency", frequency, "Hz", minimum=0.0)
@@ -457,7 +498,7 @@ def ornstein_uhlenbeck(mean=0.0, sigma=1.0, tau: float = 5.0, shape=(), seed: in
     current is evaluated on, starting in the stationary distribution. With ``seed`` the values
     are a fixed function of the seed and the grid: the normal numbers ``xi`` of step ``k`` and
     neuron ``j`` (flat index in ``shape``) are :func:`counter_normal` ``(seed, k, j)``, so a run
-    that generates the noise block by block (:meth:`Population.run` never holds more than a block
+    that generates the noise block by block (:meth:`~lifbook.CLIFPopulation.run` never holds more than a block
     of steps) gives the same values as one evaluation on the whole grid, whatever the block size
     or the number of threads. (lifbook before 0.x drew them from ``np.random.default_rng(seed)``:
     the same distribution, other numbers.)

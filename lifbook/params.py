@@ -240,6 +240,35 @@ class CLIFParams:
     ``tau_m du/dt = -(u - u_rest) + R I(t)``; if ``u >= u_th``: spike, ``u <- u_reset``, held
     for ``t_ref``. With ``tau_syn > 0``, ``tau_syn dI/dt = -I + x(t)``; with ``tau_syn = 0``,
     ``I = x``. See the module docstring for the defaults and their sources.
+
+    Parameters
+    ----------
+    tau_m : float or array_like
+        Membrane time constant (ms).
+    u_rest, u_reset, u_th : float or array_like
+        Resting potential, reset potential and threshold (mV).
+    R : float or array_like
+        Membrane resistance (MOhm); ``R I`` is in mV for ``I`` in nA.
+    t_ref : float or array_like
+        Refractory period (ms).
+    tau_syn : float or array_like
+        Synaptic time constant (ms); 0 (default) feeds the input straight into the membrane.
+    dt : float
+        Time step (ms).
+
+    Raises
+    ------
+    ValueError
+        A value out of range (e.g. ``tau_m <= 0``, ``u_reset >= u_th``), naming the field.
+
+    Examples
+    --------
+    >>> from lifbook.params import CLIFParams
+    >>> p = CLIFParams()
+    >>> p.tau_m, p.u_th, p.R
+    (8.0, -50.0, 10.0)
+    >>> p.replace(tau_m=10.0).tau_m
+    10.0
     """
 
     tau_m: Any = 8.0
@@ -336,6 +365,23 @@ class ELIFParams(CLIFParams):
     ``tau_m du/dt = -(u - u_rest) + delta_T exp((u - theta_rh)/delta_T) + R I(t)``; a spike is
     registered when ``u >= u_th`` (the numerical cut-off, which must lie above ``theta_rh``),
     then ``u <- u_reset`` for ``t_ref``.
+
+    Parameters
+    ----------
+    theta_rh : float or array_like
+        Rheobase threshold (mV): where the exponential term takes over.
+    delta_T : float or array_like
+        Slope factor (mV): how sharp the spike onset is.
+    **others
+        As :class:`CLIFParams` (different defaults: ``tau_m = 12`` ms, ``R = 20`` MOhm,
+        ``u_th = -30`` mV is the numerical cut-off).
+
+    Examples
+    --------
+    >>> from lifbook.params import ELIFParams
+    >>> p = ELIFParams()
+    >>> p.theta_rh, p.delta_T, p.u_th
+    (-55.0, 2.0, -30.0)
     """
 
     tau_m: Any = 12.0
@@ -361,7 +407,7 @@ class ELIFParams(CLIFParams):
 
     @property
     def exp_arg_cap(self):
-        """Cap on ``(u - theta_rh)/delta_T``: the cut-off's value, and at most :data:`EXP_ARG_CAP`."""
+        """Cap on ``(u - theta_rh)/delta_T``, the cut-off's value and at most :data:`~lifbook.params.EXP_ARG_CAP`."""
         cap = np.minimum((np.asarray(self.u_th) - np.asarray(self.theta_rh)) / np.asarray(self.delta_T),
                          EXP_ARG_CAP)
         return _simplify(cap)

@@ -42,6 +42,32 @@ def voltage_trace(rec: Record, index=0, ax=None, threshold: bool = True, label: 
 
     ``index`` selects the neuron in the state shape (``(trial, neuron)`` for batched runs; for a
     1-neuron population use 0). The dashed line is ``u_th`` (the ELIF cut-off).
+
+    Parameters
+    ----------
+    rec : Record
+        A run that recorded ``"v"`` (:class:`~lifbook.record.Record`).
+    index : int or tuple
+        Which neuron.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into (default: a new figure).
+    threshold : bool
+        Draw ``u_th`` as a dashed line.
+    label, color : optional
+        Passed to matplotlib.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> from lifbook import CLIFPopulation, plot
+    >>> rec = CLIFPopulation(n=1).run(2.5, steps=1000, record=("spikes", "v"))
+    >>> ax = plot.voltage_trace(rec)
+    >>> ax.get_xlabel()
+    'time (ms)'
     """
     ax = _axes(ax)
     idx = _fix_index(rec, index)
@@ -107,7 +133,7 @@ def population_rate(rec: Record, bin_ms: float = 1.0, ax=None, color=None, label
     """Population rate (Hz): spikes per neuron per bin, averaged over all recorded neurons and trials.
 
     Each bin is drawn over the time it covers, ``[t_end - bin, t_end)`` with ``t_end`` the bin end
-    times of :meth:`Record.population_rate` (``bin_ms`` rounded to whole steps). For a batched run
+    times of :meth:`~lifbook.record.Record.population_rate` (``bin_ms`` rounded to whole steps). For a batched run
     of one neuron (state shape ``(trials, 1)``) this is the trial-averaged PSTH (see :func:`psth`).
     """
     ax = _axes(ax, figsize=(7, 2))
@@ -132,8 +158,8 @@ def fi_curve(currents, rates, ax=None, label: str | None = None, marker=None, **
 def phase_plane(I, params: CLIFParams | None = None, ax=None, u_range=None, color=None):
     """``du/dt`` against ``u`` under constant ``I``, fixed points marked (filled: stable, open: unstable).
 
-    For :class:`ELIFParams` (default) the EIF right-hand side; for :class:`CLIFParams` the LIF
-    one. Arrows on the axis show the direction of flow.
+    For :class:`~lifbook.params.ELIFParams` (default) the EIF right-hand side; for
+    :class:`~lifbook.params.CLIFParams` the LIF one. Arrows on the axis show the direction of flow.
     """
     ax = _axes(ax, figsize=(5, 3.5))
     p = ELIFParams() if params is None else params

@@ -142,7 +142,7 @@ class _Population:
 
     @property
     def i(self):
-        """Current I (nA) that entered the last step: the synaptic current, or the input if ``tau_syn = 0``."""
+        """Current I (nA) that entered the last step (the synaptic current, or the input if ``tau_syn = 0``)."""
         return self._state.i if self._state.i is not None else self._last_x
 
     @property
@@ -152,7 +152,7 @@ class _Population:
 
     @property
     def spike_offset(self):
-        """Precise mode: time of each spike of the last step after the step's start (ms, 0 where no spike).
+        """In precise mode, the time of each spike of the last step after the step's start (ms, 0 where no spike).
 
         The spike of neuron ``j`` in the last step happened at ``time - dt + spike_offset[j]``;
         ``None`` with ``spike_timing="grid"`` (spikes at the end of the step).
@@ -161,7 +161,7 @@ class _Population:
 
     @property
     def refractory(self):
-        """Refractory steps left per neuron (0: integrating); ms left with ``spike_timing="precise"``."""
+        """Refractory steps left per neuron (0 when integrating); ms left with ``spike_timing="precise"``."""
         if self._state.ref is None:
             return self.backend.full(self.state_shape, 0, dtype=self.backend.int_dtype())
         return self._state.ref
@@ -219,7 +219,7 @@ class _Population:
 
     @property
     def engine(self) -> str:
-        """Name of the engine that runs ``forward``/``run`` (``"reference"``: :func:`lifbook.dynamics.lif_step`)."""
+        """Name of the engine that runs ``forward``/``run`` (``"reference"`` is :func:`lifbook.dynamics.lif_step`)."""
         return self._engine.name
 
     def _bind(self, x):
@@ -542,18 +542,55 @@ class CLIFPopulation(_Population):
     ``g(t)(E - u)`` depends on it). With ``tau_syn > 0`` the input ``x`` is low-pass filtered,
     ``tau_syn dI/dt = -I + x``; with ``tau_syn = 0`` (default) ``I = x``.
 
-    Parameters (keyword-only, ms / mV / MOhm / nA; defaults in :mod:`lifbook.params`):
-    ``tau_m, u_rest, u_reset, u_th, R, t_ref, tau_syn, dt``, each a scalar or an array of the
-    population's shape. ``method``: ``"exact"`` (default; exact for input held constant over a
-    step) or ``"euler"`` (forward Euler, for teaching). ``backend``: ``"numpy"``, ``"torch"`` or
-    ``None`` (the first input decides); ``device`` and ``dtype`` as in torch.
+    Parameters
+    ----------
+    n : int, optional
+        Number of neurons of a one-dimensional population (or give ``shape``).
+    shape : tuple of int, optional
+        Shape of the population, e.g. ``(trials, neurons)``.
+    params : CLIFParams, optional
+        A parameter set (:class:`~lifbook.params.CLIFParams`); keyword values override its fields.
+    method : {"exact", "euler"}, optional
+        ``"exact"`` (default; exact for input held constant over a step) or ``"euler"`` (forward
+        Euler, for teaching).
+    backend : {"numpy", "torch"}, optional
+        ``None`` (default): the first input decides. ``device`` and ``dtype`` as in torch.
+    batch_size : int, optional
+        Leading batch dimension of the state, ``(batch_size, *shape)``; see :meth:`set_batch_size`.
+    engine : {"auto", "numba", "reference"}, optional
+        Which kernel runs the steps (:mod:`lifbook.engine`); the results agree.
+    spike_timing : {"grid", "precise"}, optional
+        ``"grid"`` (default): spikes at the end of the step, ``t_ref`` rounded to steps.
+        ``"precise"``: the crossing located inside the step on the exact solution, reset and an
+        exactly ``t_ref`` long refractory period from there; needs ``t_ref >= dt`` and
+        ``method="exact"`` (see :mod:`lifbook.timing`). ``model.s`` still marks the step,
+        ``model.spike_offset`` holds the spike's time after the step's start, and :meth:`run`
+        records the precise times (:class:`~lifbook.record.Record`).
+    **param_values
+        ``tau_m, u_rest, u_reset, u_th, R, t_ref, tau_syn, dt`` (ms, mV, MOhm, nA; defaults in
+        :mod:`lifbook.params`), each a scalar or an array of the population's shape.
 
-    ``spike_timing``: ``"grid"`` (default: spikes at the end of the step, ``t_ref`` rounded to
-    steps) or ``"precise"`` (the crossing located inside the step on the exact solution, reset
-    and an exactly ``t_ref`` long refractory period from there; needs ``t_ref >= dt`` and
-    ``method="exact"``; see :mod:`lifbook.timing`). ``model.s`` still marks the step,
-    ``model.spike_offset`` holds the spike's time after the step's start, and ``run()`` records
-    the precise times (:class:`~lifbook.record.Record`).
+    Raises
+    ------
+    ValueError, TypeError
+        A parameter out of range, of the wrong shape or of an unknown name, naming it.
+
+    See Also
+    --------
+    ELIFPopulation : the exponential model.
+    lifbook.theory.lif_rate : the firing rate in closed form.
+
+    Examples
+    --------
+    Three neurons, one current each, 100 ms at ``dt = 0.1`` ms:
+
+    >>> from lifbook import CLIFPopulation
+    >>> model = CLIFPopulation(n=3)
+    >>> rec = model.run([1.0, 2.5, 4.0], steps=1000)
+    >>> rec.spike_counts()
+    array([ 0,  7, 15])
+
+    1 nA is below the rheobase, ``(u_th - u_rest) / R = 2`` nA: no spike.
     """
 
     Params = CLIFParams
@@ -569,7 +606,8 @@ class ELIFPopulation(_Population):
     ``u <- u_reset`` for ``round(t_ref/dt)`` steps. The exponent is capped at
     ``min((u_th - theta_rh)/delta_T, 30)`` so the term stays finite for every ``u`` and ``dt``.
 
-    Parameters as :class:`CLIFPopulation` plus ``theta_rh`` (mV) and ``delta_T`` (mV).
+    Parameters as :class:`CLIFPopulation` plus ``theta_rh`` (mV, the rheobase threshold) and
+    ``delta_T`` (mV, the slope factor), with the defaults of :class:`~lifbook.params.ELIFParams`.
     ``method``:
 
     * ``"etd2"`` (default): second-order exponential time differencing (ETD2RK, Cox & Matthews
@@ -594,6 +632,21 @@ class ELIFPopulation(_Population):
     ``spike_timing="precise"`` (with ``"etd2"``, ``t_ref >= dt``): the steps that need it are
     redone with integrating-factor RK4 sub-steps and the crossing of ``u_th`` is located inside
     the step (see :class:`CLIFPopulation` and :mod:`lifbook.timing`).
+
+    See Also
+    --------
+    CLIFPopulation : the current-based LIF model.
+    lifbook.theory.eif_rheobase : the current above which the model fires.
+
+    Examples
+    --------
+    One neuron at 0.6 nA (above the rheobase of 0.4 nA) for 100 ms:
+
+    >>> from lifbook import ELIFPopulation
+    >>> model = ELIFPopulation(n=1)
+    >>> rec = model.run(0.6, steps=1000)
+    >>> rec.spike_counts()
+    array([3])
     """
 
     Params = ELIFParams

@@ -1,4 +1,4 @@
-"""What :meth:`Population.run` returns: the time grid and the recorded variables.
+"""What :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>` returns: the time grid and the recorded variables.
 
 Time convention: step ``k`` (0-based) integrates from ``t0 + k dt`` to ``t0 + (k+1) dt``;
 ``t[k] = t0 + (k+1) dt`` is the time at its end, ``v[k]`` the (post-reset) potential then and
@@ -9,8 +9,9 @@ the population's backend (NumPy arrays or torch tensors); :meth:`Record.numpy` c
 Precise spike timing (``spike_timing="precise"``, see :mod:`lifbook.timing`): ``spikes[k]``
 still marks the step in which a spike happened, and ``offsets`` (recorded with ``spikes``) holds
 its time after the start of that step, in ms (``0 <= offsets[k] <= dt`` where ``spikes[k]``;
-0 elsewhere), so the spike happened at ``t[k] - dt + offsets[k]``. :meth:`Record.spike_times`,
-:meth:`Record.spike_events` and :meth:`Record.steady_rates` use these times. ``offsets`` is a
+0 elsewhere), so the spike happened at ``t[k] - dt + offsets[k]``.
+:meth:`~lifbook.record.Record.spike_times`, :meth:`~lifbook.record.Record.spike_events` and
+:meth:`~lifbook.record.Record.steady_rates` use these times. ``offsets`` is a
 dense array of the state's dtype, like ``v``: it costs as much memory as recording ``v``
 (``T * state size * 4 or 8`` bytes); ``record=("count",)`` records neither.
 """
@@ -55,6 +56,17 @@ class Record:
     neuron over the run (int64, shape ``state_shape``), ``offsets``: precise mode only, the time of
     each spike after the start of its step (ms, see the module docstring). Variables that were not
     recorded are ``None``.
+
+    Returned by :meth:`CLIFPopulation.run <lifbook.CLIFPopulation.run>`; not built by hand.
+
+    Examples
+    --------
+    >>> from lifbook import CLIFPopulation
+    >>> rec = CLIFPopulation(n=2).run([2.5, 4.0], steps=1000, record=("spikes", "v"))
+    >>> rec.t.shape, rec.v.shape, rec.duration
+    ((1000,), (1000, 2), 100.0)
+    >>> rec.spike_counts()
+    array([ 7, 15])
     """
 
     t: np.ndarray

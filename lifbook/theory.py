@@ -38,6 +38,14 @@ def lif_subthreshold(t, I, u0=None, params: CLIFParams | None = None, **override
     """Membrane potential under constant current ``I`` without threshold (mV).
 
     ``u(t) = u_rest + R I + (u0 - u_rest - R I) exp(-t / tau_m)``, ``u0`` defaulting to ``u_rest``.
+
+    Examples
+    --------
+    20 ms after the onset of 1 nA, from rest (-70 mV), towards ``u_rest + R I = -60`` mV:
+
+    >>> from lifbook import theory
+    >>> round(theory.lif_subthreshold(20.0, 1.0), 2)
+    -60.82
     """
     p = _params(params, CLIFParams, overrides)
     u0 = p.u_rest if u0 is None else u0
@@ -47,7 +55,28 @@ def lif_subthreshold(t, I, u0=None, params: CLIFParams | None = None, **override
 
 
 def lif_rheobase(params: CLIFParams | None = None, **overrides):
-    """Smallest constant current that makes a LIF neuron fire: ``I_rh = (u_th - u_rest) / R`` (nA)."""
+    """Smallest constant current that makes a LIF neuron fire: ``I_rh = (u_th - u_rest) / R`` (nA).
+
+    Parameters
+    ----------
+    params : CLIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.CLIFParams`).
+    **overrides
+        Fields to change, e.g. ``u_th=-55.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The rheobase (nA); an array where a parameter is one.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> theory.lif_rheobase()
+    2.0
+    >>> theory.lif_rheobase(R=20.0)
+    1.0
+    """
     p = _params(params, CLIFParams, overrides)
     return _out((np.asarray(p.u_th) - p.u_rest) / p.R)
 
@@ -56,6 +85,14 @@ def lif_time_to_threshold(I, params: CLIFParams | None = None, **overrides):
     """Time (ms) from ``u_reset`` to ``u_th`` under constant ``I``; ``inf`` at or below rheobase.
 
     ``T = tau_m ln((R I - (u_reset - u_rest)) / (R I - (u_th - u_rest)))``.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> round(theory.lif_time_to_threshold(2.5), 3)
+    11.09
+    >>> theory.lif_time_to_threshold(2.0)
+    inf
     """
     p = _params(params, CLIFParams, overrides)
     drive = np.asarray(p.R, dtype=np.float64) * np.asarray(I, dtype=np.float64)
@@ -104,6 +141,33 @@ def lif_rate(I, params: CLIFParams | None = None, **overrides):
 
     ``f = 1 / (t_ref + tau_m ln((R I - (u_reset - u_rest)) / (R I - (u_th - u_rest))))`` above
     rheobase, 0 below; for ``u_reset = u_rest`` this is ``1/(t_ref + tau_m ln(RI/(RI - (u_th - u_rest))))``.
+
+    Parameters
+    ----------
+    I : float or array_like
+        Constant input current (nA).
+    params : CLIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.CLIFParams`).
+    **overrides
+        Fields to change, e.g. ``tau_m=10.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Rate in Hz, the shape of ``I``.
+
+    See Also
+    --------
+    lif_rate_on_grid : the rate a simulation on a time grid produces.
+    lif_current_for_rate : the inverse, current for a given rate.
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> round(theory.lif_rate(2.5), 2)
+    76.39
+    >>> theory.lif_rate([1.0, 2.5]).round(2)
+    array([ 0.  , 76.39])
     """
     p = _params(params, CLIFParams, overrides)
     T = np.asarray(lif_time_to_threshold(I, p))
@@ -150,7 +214,29 @@ def eif_rheobase(params: ELIFParams | None = None, *, start: str = "rest", **ove
     ``(u_reset - u_rest - delta_T exp((u_reset - theta_rh)/delta_T)) / R``: the orbit survives
     below ``I_rh`` because every reset lands above the unstable fixed point, and the neuron is
     bistable in between (:func:`eif_bistable_range`). Holds when the cut-off ``u_th`` lies above
-    ``theta_rh`` (required by :class:`ELIFParams`).
+    ``theta_rh`` (required by :class:`~lifbook.params.ELIFParams`).
+
+    Parameters
+    ----------
+    params : ELIFParams, optional
+        Parameter set (default: :class:`~lifbook.params.ELIFParams`).
+    start : {"rest", "reset"}
+        Where the neuron starts (see above).
+    **overrides
+        Fields to change, e.g. ``delta_T=1.0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The rheobase current (nA).
+
+    Examples
+    --------
+    ``(theta_rh - u_rest - delta_T) / R = (-55 + 65 - 2) / 20`` nA:
+
+    >>> from lifbook import theory
+    >>> round(theory.eif_rheobase(), 6)
+    0.4
     """
     p = _params(params, ELIFParams, overrides)
     _check_start(start, allow_number=False)
@@ -205,6 +291,12 @@ def eif_fixed_points(I, params: ELIFParams | None = None, **overrides):
     Below rheobase there are two, on either side of ``theta_rh``; at and above rheobase none
     (returned as NaN). Found by bisection to ~1e-12 mV (``F`` is convex with its minimum at
     ``theta_rh``).
+
+    Examples
+    --------
+    >>> from lifbook import theory
+    >>> [round(u, 2) for u in theory.eif_fixed_points(0.3)]
+    [-58.68, -52.71]
     """
     p = _params(params, ELIFParams, overrides)
     I = np.asarray(I, dtype=np.float64)
@@ -490,6 +582,16 @@ def lif_current_for_rate(f, params: CLIFParams | None = None, **overrides):
     for ``I`` gives ``R I = (E (u_th - u_rest) - (u_reset - u_rest)) / (E - 1)``. Defined for
     ``0 < f < 1000 / t_ref``; ``nan`` outside (no current gives 0 Hz exactly, only currents at
     or below the rheobase, and no current reaches ``1/t_ref``).
+
+    Examples
+    --------
+    The current for 100 Hz with the default parameters (chapter 2):
+
+    >>> from lifbook import theory
+    >>> round(theory.lif_current_for_rate(100.0), 2)
+    2.87
+    >>> round(theory.lif_rate(theory.lif_current_for_rate(100.0)), 6)
+    100.0
     """
     p = _params(params, CLIFParams, overrides)
     f = np.asarray(f, dtype=np.float64)

@@ -15,7 +15,9 @@ def toc_files():
     yaml = pytest.importorskip("yaml")
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
-    for chapter in toc.get("chapters", []):
+    # chapters at the top level, or grouped in parts (Chapters, Reference)
+    chapters = toc.get("chapters", []) + [c for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    for chapter in chapters:
         files.append(chapter["file"])
         files.extend(s["file"] for s in chapter.get("sections", []))
     return files
