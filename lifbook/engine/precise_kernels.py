@@ -32,11 +32,9 @@ import inspect
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
 from .. import timing
+from . import kernels as _kernels
 from .kernels import _KEY, BLOCK, CHUNK, SMALL, _coef_at, _exp, _jit, _minimum, _where, compile_for
 
 __all__ = ["BLOCK", "CHUNK", "run_kernel", "step_kernel", "compile_for"]
@@ -70,60 +68,10 @@ def _fix(v0, i0, r0, x, c, Q, jq, dt, EXP):
 
 
 # -- the vectorised fix-up (no synaptic filter) ------------------------------------------------------------
-@intrinsic
-def _f64_from_bits(typingctx, bits):
-    """The float64 whose bits are those of the int64 ``bits``."""
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return sig, codegen
-
-
-@intrinsic
-def _f64_bits(typingctx, value):
-    """The bits of the float64 ``value`` as an int64."""
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-
-    return sig, codegen
-
-
-_LOG2E = 1.4426950408889634
-_LN2_HI = 0.6931471803691238  # ln 2 to 32 bits: k * _LN2_HI is exact for |k| < 2**20
-_LN2_LO = 1.9082149292705877e-10  # ln 2 - _LN2_HI
-_ROUND = 6755399441055744.0  # 1.5 * 2**52: y + _ROUND rounds y to an integer, held in the low mantissa bits
-
-
-@numba.njit(inline="always", error_model="numpy")
-def _exp64(a):
-    """float64 ``exp(a)`` for ``-700 <= a <= 700``, vectorisable (no call into the C library).
-
-    As :func:`.kernels._exp32` in float64: Cody-Waite reduction to ``|r| <= ln(2)/2``, the Taylor
-    polynomial of ``exp(r)`` to ``r**13/13!`` (truncation error below 2e-17) in Estrin's scheme,
-    ``2**k`` from its exponent bits: a relative error of a few ulp (``math.exp``: below 1 ulp).
-    Arguments outside ``[-700, 700]`` are clamped (the fix-up's are far inside).
-    """
-    a = min(max(a, -700.0), 700.0)
-    t = a * _LOG2E + _ROUND
-    k = _f64_bits(t) - _f64_bits(_ROUND)
-    kf = t - _ROUND
-    r = (a - kf * _LN2_HI) - kf * _LN2_LO
-    r2 = r * r
-    r4 = r2 * r2
-    r8 = r4 * r4
-    p01 = 1.0 + r
-    p23 = 1.0 / 2.0 + r * (1.0 / 6.0)
-    p45 = 1.0 / 24.0 + r * (1.0 / 120.0)
-    p67 = 1.0 / 720.0 + r * (1.0 / 5040.0)
-    p89 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
-    p1011 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
-    p1213 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
-    p = ((p01 + r2 * p23) + r4 * (p45 + r2 * p67)) + r8 * ((p89 + r2 * p1011) + r4 * p1213)
-    return p * _f64_from_bits((k + 1023) << 52)
+# The float64 ``exp`` and the bit casts are the grid kernels' (:func:`.kernels._exp64`, vectorisable).
+_exp64 = _kernels._exp64
+_f64_bits, _f64_from_bits = _kernels._f64_bits, _kernels._f64_from_bits
+_LN2_HI, _LN2_LO = _kernels._LN2_HI_64, _kernels._LN2_LO_64
 
 
 _SQRT2 = 1.4142135623730951
