@@ -340,12 +340,18 @@ def test_chapter_runs_in_jupyterlab(lab, browser):
     page.set_default_timeout(UI_MS)
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    # jupyterlab-myst reports roles that point at other pages of the book (glossary terms such as
+    # {term}`rheobase`) as console errors, one line per role, and renders their text: a notebook
+    # opened alone has no glossary. Those lines are expected; any other console error fails.
+    unresolved = "Cross reference target was not found: "
     try:
         _run_chapter(page, lab)
     finally:
         context.close()
     assert not external, f"requests off 127.0.0.1: {external}"
     assert not page_errors, f"uncaught exceptions in JupyterLab: {page_errors}"
+    console_errors = [e for e in console_errors
+                      if not all(line.startswith(unresolved) for line in e.strip().splitlines())]
     assert not console_errors, f"console errors in JupyterLab: {[e[:300] for e in console_errors]}"
 
 
