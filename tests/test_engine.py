@@ -22,7 +22,7 @@ import threading
 import numpy as np
 import pytest
 
-from _support import requires_torch, to_np
+from _support import engine_configs, requires_torch, to_np
 from lifbook import CLIFPopulation, ELIFPopulation
 
 pytest.importorskip("numba")
@@ -30,18 +30,7 @@ pytest.importorskip("numba")
 N = 37  # not a multiple of anything the kernels use
 T = 300
 
-CONFIGS = [
-    (CLIFPopulation, {}),
-    (CLIFPopulation, dict(method="euler", t_ref=0.0)),
-    (CLIFPopulation, dict(tau_syn=3.0, t_ref=1.0)),
-    (CLIFPopulation, dict(tau_m=np.linspace(5, 20, N), t_ref=np.linspace(0, 3, N), tau_syn=2.0, method="euler")),
-    (ELIFPopulation, {}),
-    (ELIFPopulation, dict(method="euler", tau_syn=2.0)),
-    (ELIFPopulation, dict(delta_T=np.linspace(0.5, 3, N), theta_rh=np.linspace(-58, -50, N), t_ref=0.0)),
-    (ELIFPopulation, dict(method="expeuler", tau_syn=2.0, tau_m=np.linspace(8, 16, N))),
-]
-IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref",
-       "elif-expeuler-syn-het"]
+CONFIGS, IDS = engine_configs(N)
 
 
 def _tol(Model, dtype):

@@ -18,7 +18,7 @@ Stated agreement (engine vs ``engine="reference"``, same dtype and input):
 import numpy as np
 import pytest
 
-from _support import requires_cuda, requires_torch, to_np
+from _support import engine_configs, requires_cuda, requires_torch, to_np
 from lifbook import CLIFPopulation, ELIFPopulation
 
 pytest.importorskip("triton")
@@ -29,18 +29,7 @@ pytestmark = requires_torch
 N = 37  # one program (BLOCK = 512), not a multiple of anything
 T = 120  # the interpreter takes about 6 ms per step and program
 
-CONFIGS = [
-    (CLIFPopulation, {}),
-    (CLIFPopulation, dict(method="euler", t_ref=0.0)),
-    (CLIFPopulation, dict(tau_syn=3.0, t_ref=1.0)),
-    (CLIFPopulation, dict(tau_m=np.linspace(5, 20, N), t_ref=np.linspace(0, 3, N), tau_syn=2.0, method="euler")),
-    (ELIFPopulation, {}),
-    (ELIFPopulation, dict(method="euler", tau_syn=2.0)),
-    (ELIFPopulation, dict(delta_T=np.linspace(0.5, 3, N), theta_rh=np.linspace(-58, -50, N), t_ref=0.0)),
-    (ELIFPopulation, dict(method="expeuler", tau_syn=2.0, tau_m=np.linspace(8, 16, N))),
-]
-IDS = ["clif", "clif-euler-noref", "clif-syn", "clif-het-syn-euler", "elif", "elif-euler-syn", "elif-het-noref",
-       "elif-expeuler-syn-het"]
+CONFIGS, IDS = engine_configs(N)
 FORMS = ["series-full", "const-scalar", "series-neuron", "const-full", "series-scalar", "const-neuron"]
 RECORD = ("spikes", "v", "i", "count")
 

@@ -17,6 +17,7 @@ work is split into contiguous ranges run at once by the calling thread and a sma
 """
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import sys
@@ -56,34 +57,30 @@ PARALLEL_MIN = 1 << 18
 #: Sets of ``forward`` output arrays an engine keeps for reuse (see :meth:`NumbaEngine._outputs`).
 POOL_SIZE = 3
 
-_kernels = None
-_precise_kernels = None
+_modules: dict = {}  # kernel modules by name, imported at first use (None: numba unusable)
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
 
 
-def _load_kernels():
-    """The kernels module, or ``None`` if numba cannot be imported (then the reference runs)."""
-    global _kernels
-    if _kernels is None:
+def _load(name: str):
+    """The kernels module ``name`` (``"kernels"`` or ``"precise_kernels"``), imported once, or ``None``
+    if numba cannot be imported (then the reference runs)."""
+    if name not in _modules:
         try:
-            from . import kernels
+            _modules[name] = importlib.import_module(f"{__package__}.{name}")
         except ImportError:  # pragma: no cover - a broken numba installation
-            kernels = False
-        _kernels = kernels
-    return _kernels or None
+            _modules[name] = None
+    return _modules[name]
+
+
+def _load_kernels():
+    """The grid kernels (:mod:`.kernels`), or ``None``."""
+    return _load("kernels")
 
 
 def _load_precise_kernels():
-    """The precise kernels module (:mod:`.precise_kernels`), or ``None`` if numba cannot be imported."""
-    global _precise_kernels
-    if _precise_kernels is None:
-        try:
-            from . import precise_kernels
-        except ImportError:  # pragma: no cover - a broken numba installation
-            precise_kernels = False
-        _precise_kernels = precise_kernels
-    return _precise_kernels or None
+    """The precise kernels (:mod:`.precise_kernels`), or ``None``."""
+    return _load("precise_kernels")
 
 
 def num_threads() -> int:
