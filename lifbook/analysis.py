@@ -11,7 +11,8 @@ import numpy as np
 
 from .population import CLIFPopulation, ELIFPopulation
 from . import validate
-from .validate import choice, nonnegative, positive_int, real_array
+from .inputs import white_noise  # moved to lifbook.inputs; lifbook.analysis.white_noise stays the same function
+from .validate import choice, positive_int, real_array
 
 __all__ = ["fi_curve"]
 
@@ -69,41 +70,14 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
     return rates.reshape(np.shape(currents)) if np.ndim(currents) else rates[0]
 
 
-# -- white noise and the noisy f-I curve (appended for chapter 3) ---------------------------------
-
-def white_noise(I, sigma, steps: int, shape=(), *, params=None, seed: int | None = None,
-                **overrides) -> np.ndarray:
-    """Input current (nA), shape ``(steps, *shape)``: mean ``I`` plus white noise of amplitude ``sigma``.
-
-    The continuous-time input is ``I + sigma sqrt(tau_m) xi(t)`` (``I``, ``sigma`` in nA; ``xi``
-    Gaussian white noise), the input of :func:`lifbook.theory.lif_rate_diffusion`. On lifbook's
-    grid each step gets ``I + sigma_x xi_k`` with independent standard normal ``xi_k`` (one per
-    step and neuron) and ``sigma_x = sigma sqrt((1 + a) / (2 (1 - a)))``, ``a = exp(-dt/tau_m)``:
-    with the exact integrator the free potential on the grid is then exactly the
-    Ornstein-Uhlenbeck process ``tau_m du/dt = -(u - u_rest) + R I + R sigma sqrt(tau_m) xi(t)``
-    sampled every ``dt`` (mean ``u_rest + R I``, standard deviation ``R sigma / sqrt(2)``).
-    ``sigma_x`` is about ``sigma sqrt(tau_m / dt)``: white noise is large on each step.
-
-    ``I`` may be a scalar or an array that broadcasts to ``shape``; ``params`` (default
-    :class:`~lifbook.params.CLIFParams`) and ``overrides`` give ``tau_m`` and ``dt``.
-    """
-    from .params import CLIFParams
-
-    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
-    steps = positive_int("steps", steps)
-    nonnegative("sigma", sigma, "nA")
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    a = np.exp(-p.dt / np.asarray(p.tau_m, dtype=np.float64))
-    sigma_x = np.asarray(sigma, dtype=np.float64) * np.sqrt((1 + a) / (2 * (1 - a)))
-    xi = np.random.default_rng(seed).standard_normal((int(steps), *shape))
-    return np.asarray(I, dtype=np.float64) + sigma_x * xi
-
+# -- the noisy f-I curve (chapter 3) ---------------------------------------------------------------
 
 def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warmup: float = 100.0, *,
                    params=None, seed: int = 0, chunk_steps: int = 500, **overrides) -> np.ndarray:
-    """Simulated mean rate (Hz) of CLIF neurons driven by :func:`white_noise` of mean ``currents``.
+    """Simulated mean rate (Hz) of CLIF neurons driven by white noise of mean ``currents``.
 
-    For each mean current (nA) ``n`` neurons, each with its own noise of amplitude ``sigma`` (nA),
+    For each mean current (nA) ``n`` neurons, each with its own noise of amplitude ``sigma`` (nA,
+    :func:`~lifbook.inputs.white_noise`),
     run from rest; spikes are counted over ``duration`` ms after ``warmup`` ms and averaged over
     the neurons. The simulation runs in chunks of ``chunk_steps`` steps, so memory stays at
     ``chunk_steps * len(currents) * n`` numbers. Compare with
@@ -219,7 +193,7 @@ def interpolated_fi_curve(currents, duration: float = 1000.0, *, params=None, **
 __all__ += ["fit_order", "interpolated_spike_times", "interpolated_fi_curve"]
 
 
-__all__ += ["white_noise", "noisy_fi_curve"]
+__all__ += ["noisy_fi_curve"]
 
 
 # -- Spike-train statistics for networks (spike events: times in ms, neuron indices) -----------------------------

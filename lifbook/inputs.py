@@ -1,4 +1,4 @@
-"""Input currents as functions of time: step, ramp, sine, Ornstein-Uhlenbeck noise.
+"""Input currents as functions of time: step, ramp, sine, Ornstein-Uhlenbeck noise; white noise on the grid.
 
 Each generator returns a :class:`Current`, a vectorised function ``I(t)`` (nA) of a NumPy
 array of times ``t`` (ms, shape ``(T,)``) returning shape ``(T, *s)``, where ``s`` is the shape
@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 __all__ = ["Current", "Separable", "Streamed", "counter_normal", "constant", "step", "ramp", "sine",
-           "ornstein_uhlenbeck", "from_function"]
+           "ornstein_uhlenbeck", "from_function", "white_noise"]
 
 
 def _amp(name, value) -> np.ndarray:
@@ -511,3 +511,32 @@ def from_function(f: Callable, name: str = "custom") -> Current:
     if not callable(f):
         raise TypeError(f"f: expected a callable, got {type(f).__name__}")
     return _Function(lambda t: np.asarray(f(t), dtype=np.float64), name, ())
+
+
+def white_noise(I, sigma, steps: int, shape=(), *, params=None, seed: int | None = None,
+                **overrides) -> np.ndarray:
+    """Input current (nA), shape ``(steps, *shape)``: mean ``I`` plus white noise of amplitude ``sigma``.
+
+    The continuous-time input is ``I + sigma sqrt(tau_m) xi(t)`` (``I``, ``sigma`` in nA; ``xi``
+    Gaussian white noise), the input of :func:`lifbook.theory.lif_rate_diffusion`. On lifbook's
+    grid each step gets ``I + sigma_x xi_k`` with independent standard normal ``xi_k`` (one per
+    step and neuron) and ``sigma_x = sigma sqrt((1 + a) / (2 (1 - a)))``, ``a = exp(-dt/tau_m)``:
+    with the exact integrator the free potential on the grid is then exactly the
+    Ornstein-Uhlenbeck process ``tau_m du/dt = -(u - u_rest) + R I + R sigma sqrt(tau_m) xi(t)``
+    sampled every ``dt`` (mean ``u_rest + R I``, standard deviation ``R sigma / sqrt(2)``).
+    ``sigma_x`` is about ``sigma sqrt(tau_m / dt)``: white noise is large on each step.
+
+    ``I`` may be a scalar or an array that broadcasts to ``shape``; ``params`` (default
+    :class:`~lifbook.params.CLIFParams`) and ``overrides`` give ``tau_m`` and ``dt``.
+    """
+    from .params import CLIFParams
+    from .validate import nonnegative, positive_int
+
+    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
+    steps = positive_int("steps", steps)
+    nonnegative("sigma", sigma, "nA")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    a = np.exp(-p.dt / np.asarray(p.tau_m, dtype=np.float64))
+    sigma_x = np.asarray(sigma, dtype=np.float64) * np.sqrt((1 + a) / (2 * (1 - a)))
+    xi = np.random.default_rng(seed).standard_normal((int(steps), *shape))
+    return np.asarray(I, dtype=np.float64) + sigma_x * xi

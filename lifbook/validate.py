@@ -14,12 +14,14 @@ are valid numbers but almost certainly in the wrong unit.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from typing import Iterable
 
 import numpy as np
 
 __all__ = ["UnitWarning", "int_at_least", "positive_int", "optional_positive_int", "choice", "param_names", "suggest",
-           "real_array", "nonnegative", "type_name"]
+           "real_array", "real_number", "nonnegative", "type_name"]
 
 
 class UnitWarning(UserWarning):
@@ -141,6 +143,19 @@ def real_array(name: str, value, unit: str = "", *, ndim: int | None = None, non
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: expected finite numbers{u}, got {value!r:.80}")
     return arr
+
+
+def real_number(name: str, value, unit: str, lo: float | None = None, strict: bool = False) -> float:
+    """``value`` as a finite ``float``; ``TypeError`` for a non-number (``"1"``, ``True``), ``ValueError`` if not
+    finite or below ``lo`` (``strict``: at or below)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number ({unit}), got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite ({unit}), got {value!r}")
+    if lo is not None and (value <= lo if strict else value < lo):
+        raise ValueError(f"{name}: must be {'>' if strict else '>='} {lo:g} {unit}, got {value:g}")
+    return value
 
 
 def nonnegative(name: str, value, unit: str = ""):

@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["lifbook", "lifbook.population", "lifbook.params", "lifbook.record", "lifbook.inputs",
-           "lifbook.theory", "lifbook.analysis", "lifbook.plot"]
+           "lifbook.theory.lif", "lifbook.theory.eif", "lifbook.theory.noise", "lifbook.theory.mean_field",
+           "lifbook.analysis", "lifbook.plot"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lifbook import CLIFPopulation, inputs
+from lifbook import CLIFParams, CLIFPopulation, inputs
 
 
 def test_step_ramp_sine_values():
@@ -79,3 +79,20 @@ def test_currents_drive_run_on_the_step_start_times():
     assert counts[0] == 0 and 0 < counts[1] < counts[2]
     # the current is 0 before 10 ms: no spike before then
     assert rec.spikes[rec.t <= 10.0].sum() == 0
+
+
+def test_white_noise_makes_the_free_potential_an_ornstein_uhlenbeck_process():
+    p = CLIFParams(u_th=1000.0)  # no spikes: the free process
+    I, sigma, n, steps = 1.0, 0.3, 400, 6000
+    x = inputs.white_noise(I, sigma, steps, n, params=p, seed=3)
+    assert x.shape == (steps, n)
+    v = CLIFPopulation(n=n, params=p).run(x, record="v").v[1000:]  # after 12 tau_m
+    assert v.mean() == pytest.approx(p.u_rest + p.R * I, abs=0.05)
+    assert v.std() == pytest.approx(p.R * sigma / np.sqrt(2), rel=0.02)
+    a = np.exp(-p.dt / p.tau_m)
+    d = v - v.mean()
+    lag1 = (d[1:] * d[:-1]).mean() / d.var()
+    assert lag1 == pytest.approx(a, abs=0.003)
+    # reproducible under a seed
+    np.testing.assert_array_equal(inputs.white_noise(I, sigma, 5, 3, seed=1),
+                                  inputs.white_noise(I, sigma, 5, 3, seed=1))

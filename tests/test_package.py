@@ -30,6 +30,45 @@ def test_public_names_and_lazy_modules():
         lifbook.nope  # noqa: B018
 
 
+def test_old_import_paths_of_moved_names_still_work():
+    """theory.py became the package lifbook.theory (lif, eif, noise, mean_field); the network theory and
+    white_noise moved: every old path gives the same object, without a warning."""
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from lifbook import analysis, inputs, theory
+        from lifbook.network import theory as network_theory
+        from lifbook.theory import lif_rate  # noqa: F401  (the old form of import)
+    expected = {"lif_subthreshold", "lif_rheobase", "lif_time_to_threshold", "lif_rate", "lif_rate_on_grid",
+                "eif_rheobase", "eif_du_dt", "lif_du_dt", "eif_fixed_points", "eif_time_to_threshold", "eif_rate",
+                "eif_bistable_range", "lif_strength_duration", "lif_chronaxie", "lif_spike_times",
+                "lif_trajectory", "eif_subthreshold", "lif_current_for_rate", "lif_syn_step_response",
+                "lif_psp_peak_time", "conductance_steady_state", "conductance_time_constant",
+                "lif_rate_diffusion", "DISCRETE_BARRIER_SHIFT",  # the names of lifbook/theory.py
+                "siegert_rate", "brunel_mu_sigma", "brunel_rate", "shot_noise", "isi_cv_diffusion"}
+    assert set(theory.__all__) == expected and len(theory.__all__) == len(expected)
+    homes = {}
+    for sub in ("lif", "eif", "noise", "mean_field"):
+        mod = importlib.import_module(f"lifbook.theory.{sub}")
+        for name in mod.__all__:
+            assert getattr(theory, name) is getattr(mod, name), name
+            homes[name] = sub
+    assert set(homes) == expected  # each name has exactly one home module
+    assert theory.lif_rate.__module__ == "lifbook.theory.lif" and homes["brunel_rate"] == "mean_field"
+    assert lifbook.theory is theory and lifbook.theory.lif_rate(2.5) == pytest.approx(76.39, abs=0.005)
+    for name in network_theory.__all__:
+        assert getattr(network_theory, name) is getattr(theory, name), name
+    assert set(network_theory.__all__) == {"siegert_rate", "brunel_mu_sigma", "brunel_rate", "shot_noise",
+                                           "isi_cv_diffusion"}
+    assert lifbook.network.theory.brunel_rate(5.0, 2.0) == pytest.approx(37.95, abs=0.005)
+    assert analysis.white_noise is inputs.white_noise and "white_noise" in inputs.__all__
+    assert inputs.white_noise.__module__ == "lifbook.inputs"
+    # private helpers other modules import by the old path
+    assert callable(theory._integrate) and callable(theory._siegert_rate) and callable(theory._siegert_integral)
+
+
 def test_demo_writes_plots(tmp_path):
     out = subprocess.run([sys.executable, "-m", "lifbook.demo", str(tmp_path)], capture_output=True, text=True,
                          check=True).stdout

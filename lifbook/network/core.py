@@ -1,8 +1,6 @@
 """Populations, projections, Poisson drives and :class:`Network` (see :mod:`lifbook.network`)."""
 from __future__ import annotations
 
-import math
-import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,14 +32,7 @@ def _int(value, what: str, lo: int) -> int:
 
 
 def _real(value, what: str, unit: str, lo: float | None = None, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what}: expected a real number ({unit}), got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{what}: must be finite ({unit}), got {value!r}")
-    if lo is not None and (value <= lo if strict else value < lo):
-        raise ValueError(f"{what}: must be {'>' if strict else '>='} {lo:g} {unit}, got {value:g}")
-    return value
+    return validate.real_number(what, value, unit, lo, strict)
 
 
 def _per_neuron(value, n: int, what: str, unit: str) -> np.ndarray:

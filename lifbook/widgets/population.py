@@ -27,7 +27,7 @@ class PopulationExplorer(Explorer):
     """Chapter 3: input mean and noise against the raster, population rate and f-I curve.
 
     ``N`` default CLIF neurons, each driven by the same mean current ``mu`` plus its own white
-    noise of amplitude ``sigma`` (nA; :func:`lifbook.analysis.white_noise`: the free potential
+    noise of amplitude ``sigma`` (nA; :func:`lifbook.inputs.white_noise`: the free potential
     fluctuates with standard deviation ``R sigma / sqrt(2)``), for 200 ms from rest. Left: the
     raster and the population rate in 5 ms bins. Right: the noiseless f-I curve, the diffusion
     approximation for this ``sigma`` (:func:`lifbook.theory.lif_rate_diffusion`, on the grid)
@@ -46,7 +46,7 @@ class PopulationExplorer(Explorer):
     figsize = (8.0, 3.8)
 
     def compute(self, mu=2.0, sigma=0.2) -> dict:
-        from ..analysis import white_noise
+        from ..inputs import white_noise
 
         current = white_noise(mu, sigma, self.STEPS, self.N, seed=self.SEED)
         rec = CLIFPopulation(n=self.N).run(current, record=("spikes",))
