@@ -16,9 +16,7 @@ from .lif import lif_rate, lif_rate_on_grid
 
 __all__ = ["lif_rate_diffusion", "DISCRETE_BARRIER_SHIFT", "isi_cv_diffusion", "shot_noise"]
 
-#: ``-zeta(1/2) / sqrt(2 pi)``: how far above a barrier a Brownian path checked only at
-#: discrete times effectively has to go, in units of the standard deviation of one step
-#: (Broadie, Glasserman & Kou 1997).
+# -zeta(1/2) / sqrt(2 pi) (Broadie, Glasserman & Kou 1997); its doc comment is on the public name in __init__.py.
 DISCRETE_BARRIER_SHIFT = 1.4603545088095868 / np.sqrt(2.0 * np.pi)
 
 
