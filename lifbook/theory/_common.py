@@ -48,6 +48,7 @@ _WEIGHTS_K = np.concatenate([_WK[:-1], _WK[::-1]])
 _WEIGHTS_G = np.zeros(15)
 _WEIGHTS_G[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
 
+
 def _integrate(f, a: float, b: float, rtol: float = 1e-11, max_intervals: int = 4000) -> float:
     """Adaptive Gauss-Kronrod (7-15) quadrature of a smooth scalar function on [a, b]."""
     intervals = [(a, b)]

@@ -15,6 +15,7 @@ from ._common import _integrate, _no_synaptic_filter, _out, _params, _scalar_par
 __all__ = ["eif_rheobase", "eif_du_dt", "eif_fixed_points", "eif_time_to_threshold", "eif_rate",
            "eif_bistable_range", "eif_subthreshold"]
 
+
 def eif_rheobase(params: ELIFParams | None = None, *, start: str = "rest", **overrides):
     """EIF rheobase current (nA): the current above which the neuron fires, from ``start``.
 
@@ -143,6 +144,7 @@ def _bisect(f, lo, hi, decreasing: bool, iters: int = 200):
             break
     return 0.5 * (lo + hi)
 
+
 def eif_time_to_threshold(I, params: ELIFParams | None = None, **overrides):
     """Time (ms) from ``u_reset`` to the cut-off ``u_th`` under constant ``I``: ``tau_m int du / F(u)``.
 
@@ -202,6 +204,7 @@ def eif_rate(I, params: ELIFParams | None = None, *, start="rest", **overrides):
         T = np.where(np.isfinite(T_first), T, np.inf)
     finite = np.isfinite(T)
     return _out(np.where(finite, 1e3 / (p.t_ref + np.where(finite, T, 0.0)), 0.0))
+
 
 def eif_subthreshold(t, I, u0=None, params: ELIFParams | None = None, **overrides):
     """EIF membrane potential u(t) (mV) under constant ``I`` without threshold or reset, from ``u0``.

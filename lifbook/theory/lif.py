@@ -16,6 +16,7 @@ __all__ = ["lif_subthreshold", "lif_rheobase", "lif_time_to_threshold", "lif_rat
            "lif_strength_duration", "lif_chronaxie", "lif_spike_times", "lif_trajectory", "lif_current_for_rate",
            "lif_syn_step_response", "lif_psp_peak_time", "conductance_steady_state", "conductance_time_constant"]
 
+
 def lif_subthreshold(t, I, u0=None, params: CLIFParams | None = None, **overrides):
     """Membrane potential under constant current ``I`` without threshold (mV).
 
@@ -178,6 +179,7 @@ def lif_du_dt(u, I, params: CLIFParams | None = None, **overrides):
     u = np.asarray(u, dtype=np.float64)
     return _out((-(u - p.u_rest) + p.R * np.asarray(I)) / p.tau_m)
 
+
 def lif_spike_times(I, duration, u0=None, params: CLIFParams | None = None, **overrides):
     """Spike times (ms) of a LIF neuron under constant ``I`` (nA) in continuous time, up to ``duration`` ms.
 
@@ -234,6 +236,7 @@ def lif_trajectory(t, I, u0=None, params: CLIFParams | None = None, **overrides)
     free = np.maximum(phase - p.t_ref, 0.0)
     after = u_inf + (p.u_reset - u_inf) * np.exp(-free / p.tau_m)
     return _out(np.where(t < T0, before, after))
+
 
 def lif_current_for_rate(f, params: CLIFParams | None = None, **overrides):
     """Constant current (nA) at which the LIF neuron fires at rate ``f`` (Hz): the inverse of

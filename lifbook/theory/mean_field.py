@@ -15,6 +15,7 @@ from .noise import _siegert_rate
 
 __all__ = ["siegert_rate", "brunel_mu_sigma", "brunel_rate"]
 
+
 def siegert_rate(mu: float, sigma: float, *, tau_m: float = 20.0, theta: float = 20.0, V_r: float = 10.0,
                  t_ref: float = 2.0, u_rest: float = 0.0) -> float:
     """Stationary rate (Hz) of a LIF neuron with mean input ``mu`` and noise ``sigma`` (mV), white noise.
