@@ -4,9 +4,18 @@ One call advances the network over steps ``k0 <= k < k1`` (global step numbers),
 of :func:`lifbook.network._reference.step` (the NumPy reference, which the tests hold it to,
 spike for spike and bit for bit): neuron update with delivery of the arrivals for ``t_{k+1}``
 and threshold, then the CSR row walk of every projection for this step's spikes into the delay
-ring buffer. The same floating-point operations in the same order as the reference (no
-``fastmath``), so the results are bitwise equal, with any number of threads (see
-:func:`run_steps`).
+ring buffer. Each neuron sees the same floating-point operations in the same order as in the
+reference (no ``fastmath``, so no reassociation or fused multiply-add), so the results are
+bitwise equal, with any number of threads (see :func:`run_steps`).
+
+The neuron update of a chunk of neurons (a contiguous range within one population) is a few
+passes, each a simple loop over contiguous arrays without branches, which LLVM compiles to SIMD
+instructions (:func:`_update_chunk`): the free propagation of the membrane into a scratch array
+``vf``; per exponential port (in port order) its current's contribution ``c_syn g`` to ``vf``
+and its decay plus the arrivals of this step's ring-buffer row; per delta port the arrivals
+added to ``vf``; threshold, reset and refractory count as selects. The Poisson drives' counts
+(a counter-based hash and an inversion per neuron, :mod:`lifbook.network._rng`) are a scalar
+pass into a scratch row. The spikes are then collected into an index list and propagated.
 """
 from __future__ import annotations
 
@@ -50,55 +59,152 @@ def _exp(a):  # not called: CLIF has no exponential term
 
 
 @numba.njit(inline="always")
-def _neuron(j, m, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-            port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w, ring):
-    """One step of neuron ``j`` (index ``m`` in its population); True if it spikes.
+def _coefs(u_rest, u_reset, u_th, a_m, b_m, n_ref):
+    return dynamics.StepCoefficients(u_rest, u_reset, u_th, a_m, b_m, 0.0, 0.0, n_ref, 0.0, 0.0, 0.0, 1.0, 0.0)
 
-    lifbook's update (:func:`lifbook.dynamics.propagate`, then
-    :func:`lifbook.dynamics.threshold_reset`) with the ports' currents and delta jumps added in
-    between; the coefficients of absent terms (filter, ELIF) are placeholders, never read.
+
+@numba.njit(inline="always")
+def _drive_counts(hk, m0, n_sub, cdf, tot):
+    """``tot[i]`` (float64) = the Poisson count of a drive for neuron ``m0 + i`` of its population
+    (``hk``: the drive's hash of this step); as :func:`lifbook.network._rng.poisson_counts`."""
+    for i in range(tot.shape[0]):
+        h0 = _mix(hk + (np.uint64(m0 + i) + _ONE) * _G)
+        total = 0
+        for s in range(n_sub):
+            h = h0
+            if s > 0:
+                h = _mix(h0 + np.uint64(s) * _G)
+            u = np.float64(h >> _S11) * _INV53
+            cnt = 0
+            while cnt < _MAX_TERMS and u > cdf[cnt]:
+                cnt += 1
+            total += cnt
+        tot[i] = np.float64(total)
+
+
+# The passes below index 1-d slices from 0, so that numba's negative-index wraparound folds away
+# and LLVM vectorises the loops.
+@numba.njit(inline="always")
+def _free(u_rest, a_m, b_m, x, v, vf):
+    for i in range(vf.shape[0]):
+        c = _coefs(u_rest[i], 0.0, 0.0, a_m[i], b_m[i], 0)
+        vf[i], _ = dynamics.propagate(v[i], 0.0, x[i], c, _minimum, _exp, False, False, False)
+
+
+@numba.njit(inline="always")
+def _add_current(vf, c, g):
+    for i in range(vf.shape[0]):
+        vf[i] = vf[i] + c[i] * g[i]
+
+
+@numba.njit(inline="always")
+def _decay_arrive(a, g, row):
+    for i in range(g.shape[0]):
+        g[i] = a * g[i] + row[i]
+        row[i] = 0.0
+
+
+@numba.njit(inline="always")
+def _jump_arrive(vf, row):
+    for i in range(vf.shape[0]):
+        vf[i] = vf[i] + row[i]
+        row[i] = 0.0
+
+
+@numba.njit(inline="always")
+def _take_row(inc, row):
+    for i in range(inc.shape[0]):
+        inc[i] = row[i]
+        row[i] = 0.0
+
+
+@numba.njit(inline="always")
+def _add_counts(w, inc, tot):
+    for i in range(inc.shape[0]):
+        inc[i] = inc[i] + w * tot[i]
+
+
+@numba.njit(inline="always")
+def _decay_add(a, g, inc):
+    for i in range(g.shape[0]):
+        g[i] = a * g[i] + inc[i]
+
+
+@numba.njit(inline="always")
+def _jump_add(vf, inc):
+    for i in range(vf.shape[0]):
+        vf[i] = vf[i] + inc[i]
+
+
+@numba.njit(inline="always")
+def _threshold(u_reset, u_th, n_ref, v, ref, vf, flag):
+    """Threshold, reset, refractory count (:func:`lifbook.dynamics.threshold_reset`); the number of spikes."""
+    n = 0
+    for i in range(vf.shape[0]):
+        c = _coefs(0.0, u_reset[i], u_th[i], 0.0, 0.0, n_ref[i])
+        v_new, r_new, spike = dynamics.threshold_reset(vf[i], ref[i], c, _where, _clamp_min, True)
+        v[i] = v_new
+        ref[i] = r_new
+        flag[i] = spike
+        n += np.int64(spike)
+    return n
+
+
+@numba.njit(error_model="numpy", nogil=True, cache=True)
+def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
+                  port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w,
+                  ring, vf, inc, tot, flag, spk_tmp):
+    """Step the neurons ``lo <= j < hi`` (``m0``: the population index of ``lo``; ports ``q0..q1-1``).
+
+    Per neuron, the operations of :func:`lifbook.network._reference.run_steps` in its order: the
+    free membrane (:func:`lifbook.dynamics.propagate`), plus ``c_syn g`` of each exponential port in
+    port order; each port's arrivals (ring-buffer row, then each drive's ``w * count``) decay into
+    ``g`` or jump ``u`` (delta ports); :func:`lifbook.dynamics.threshold_reset`. A refractory
+    neuron's ``vf`` is not read by the threshold (its ``u`` stays ``u_reset`` and it cannot spike),
+    so the delta jumps need no test. Writes the spiking neurons to ``spk_tmp[lo:]``; returns their number.
     """
-    c = dynamics.StepCoefficients(u_rest[j], u_reset[j], u_th[j], a_m[j], b_m[j], 0.0, 0.0, n_ref[j],
-                                  0.0, 0.0, 0.0, 1.0, 0.0)
-    r = ref[j]
-    active = r == 0
-    if active:
-        vf, _ = dynamics.propagate(v[j], 0.0, x[j], c, _minimum, _exp, False, False, False)
-        for q in range(q0, q1):
-            if not port_delta[q]:
-                col = port_off[q] + m
-                vf = vf + c_col[col] * g[col]
-    else:
-        vf = u_reset[j]
+    row = ring[slot]
+    vfc = vf[lo:hi]
+    _free(u_rest[lo:hi], a_m[lo:hi], b_m[lo:hi], x[lo:hi], v[lo:hi], vfc)
+    n = hi - lo
     for q in range(q0, q1):
-        col = port_off[q] + m
-        inc = ring[slot, col]
-        ring[slot, col] = 0.0
-        for d in range(port_drive_ptr[q], port_drive_ptr[q + 1]):
-            lam_c = drv_lamc[d]
-            if lam_c <= 0.0:
-                continue
-            h0 = _mix(drv_h[d] + (np.uint64(m) + _ONE) * _G)
-            total = 0
-            for s in range(drv_m[d]):
-                h = h0
-                if s > 0:
-                    h = _mix(h0 + np.uint64(s) * _G)
-                u = np.float64(h >> _S11) * _INV53
-                cnt = 0
-                while cnt < _MAX_TERMS and u > drv_cdf[d, cnt]:
-                    cnt += 1
-                total += cnt
-            inc = inc + drv_w[d] * np.float64(total)
+        if not port_delta[q]:
+            c0 = port_off[q] + m0  # port column of neuron lo
+            _add_current(vfc, c_col[c0:c0 + n], g[c0:c0 + n])
+    for q in range(q0, q1):
+        c0 = port_off[q] + m0
+        rowc = row[c0:c0 + n]
+        d0 = port_drive_ptr[q]
+        d1 = port_drive_ptr[q + 1]
+        n_drv = 0
+        for d in range(d0, d1):
+            if drv_lamc[d] > 0.0:
+                n_drv += 1
+        if n_drv == 0:
+            if port_delta[q]:
+                _jump_arrive(vfc, rowc)
+            else:
+                _decay_arrive(port_a[q], g[c0:c0 + n], rowc)
+            continue
+        incc = inc[lo:hi]
+        totc = tot[lo:hi]
+        _take_row(incc, rowc)
+        for d in range(d0, d1):
+            if drv_lamc[d] > 0.0:
+                _drive_counts(drv_h[d], m0, drv_m[d], drv_cdf[d], totc)
+                _add_counts(drv_w[d], incc, totc)
         if port_delta[q]:
-            if active:
-                vf = vf + inc
+            _jump_add(vfc, incc)
         else:
-            g[col] = port_a[q] * g[col] + inc
-    v_new, r_new, spike = dynamics.threshold_reset(vf, r, c, _where, _clamp_min, True)
-    v[j] = v_new
-    ref[j] = r_new
-    return spike
+            _decay_add(port_a[q], g[c0:c0 + n], incc)
+    n = _threshold(u_reset[lo:hi], u_th[lo:hi], n_ref[lo:hi], v[lo:hi], ref[lo:hi], vfc, flag[lo:hi])
+    cnt = 0
+    if n > 0:
+        for j in range(lo, hi):
+            if flag[j]:
+                spk_tmp[lo + cnt] = j
+                cnt += 1
+    return cnt
 
 
 def run_steps(k0, k1,
@@ -112,6 +218,7 @@ def run_steps(k0, k1,
               prj_src, prj_delay, prj_indptr_off, prj_w_off, prj_w_scalar, indptr, indices, weights,
               # ring buffer and scratch
               ring, spk, pop_lo, pop_hi, chunk_pop, chunk_lo, chunk_hi, chunk_cnt, spk_tmp, col_parts,
+              vf, inc, tot, flag,
               # record
               rec_spikes, out_step, out_id, n_out, v_sel, v_out, k_rec0):
     """Advance from step ``k0`` to at most ``k1``; return ``(k_reached, n_out)``.
@@ -120,14 +227,16 @@ def run_steps(k0, k1,
     output and calls again from ``k_reached``. Per-synapse weights of projection ``r`` are
     ``weights[prj_w_off[r] + e]`` for synapse ``e`` of the concatenated ``indices`` (the offset
     is the weights' start minus the indices' start); a scalar weight is ``weights[prj_w_off[r]]``.
+    ``vf``, ``inc``, ``tot`` (float64) and ``flag`` (bool): scratch of one value per neuron.
 
-    Threads (numba's ``prange``): the neuron update runs over chunks of neurons (``chunk_*``,
-    each within one population), each chunk listing its spikes in ``spk_tmp``; the lists are
-    joined in chunk order, so the spikes are in ascending order whatever the thread count. The
-    propagation runs over ranges of port columns (``col_parts``): each thread walks every
-    spike's row but adds only into its own columns (rows are sorted by column; a binary search
-    finds where a range starts), so every column receives its additions in the same order as
-    with one thread. The results are bitwise independent of the number of threads.
+    The neuron update runs over chunks of neurons (``chunk_*``, each within one population; see
+    :func:`_update_chunk`), each chunk listing its spikes in ``spk_tmp``; the lists are joined in
+    chunk order, so the spikes are in ascending order. Compiled twice: :data:`run_steps` for one
+    thread (plain loops) and :data:`run_steps_parallel` (numba's ``prange``): there the chunks
+    run in parallel, and the propagation runs over ranges of port columns (``col_parts``): each
+    thread walks every spike's row but adds only into its own columns (rows are sorted by column;
+    a binary search finds where a range starts), so every column receives its additions in the
+    same order as with one thread. The results are bitwise independent of the number of threads.
     """
     L = ring.shape[0]
     n_pop = pop_start.shape[0] - 1
@@ -146,18 +255,11 @@ def run_steps(k0, k1,
             drv_h[d] = _mix(drv_key[d] + np.uint64(k + 1) * _G)
         for c in numba.prange(n_chunks):
             pc = chunk_pop[c]
-            cstart = pop_start[pc]
-            cq0 = pop_port_ptr[pc]
-            cq1 = pop_port_ptr[pc + 1]
             clo = chunk_lo[c]
-            cnt = 0
-            for j in range(clo, chunk_hi[c]):
-                if _neuron(j, j - cstart, slot, cq0, cq1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-                           port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc,
-                           drv_cdf, drv_w, ring):
-                    spk_tmp[clo + cnt] = j
-                    cnt += 1
-            chunk_cnt[c] = cnt
+            chunk_cnt[c] = _update_chunk(clo, chunk_hi[c], clo - pop_start[pc], slot, pop_port_ptr[pc],
+                                         pop_port_ptr[pc + 1], u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
+                                         port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m,
+                                         drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, flag, spk_tmp)
         n_spk = 0
         for p in range(n_pop):
             pop_lo[p] = 0
@@ -182,7 +284,7 @@ def run_steps(k0, k1,
                     phi = pop_hi[pr]
                     if plo == phi:
                         continue
-                    wslot = (k + 1 + prj_delay[r]) % L
+                    wrow = ring[(k + 1 + prj_delay[r]) % L]
                     pbase = prj_indptr_off[r]
                     pstart = pop_start[pr]
                     woff = prj_w_off[r]
@@ -194,15 +296,13 @@ def run_steps(k0, k1,
                         bb = indptr[pbase + ii + 1]
                         if n_parts > 1:
                             ee = ee + np.searchsorted(indices[ee:bb], c_lo)
-                        while ee < bb:
-                            pcol = indices[ee]
-                            if pcol >= c_hi:
-                                break
-                            if scalar:
-                                ring[wslot, pcol] += wsc
-                            else:
-                                ring[wslot, pcol] += weights[woff + ee]
-                            ee += 1
+                            bb = ee + np.searchsorted(indices[ee:bb], c_hi)
+                        if scalar:
+                            for e in range(ee, bb):
+                                wrow[indices[e]] += wsc
+                        else:
+                            for e in range(ee, bb):
+                                wrow[indices[e]] += weights[woff + e]
         if rec_spikes:
             for t in range(n_spk):
                 out_step[n_out] = k - k_rec0
@@ -215,4 +315,6 @@ def run_steps(k0, k1,
     return k, n_out
 
 
-run_steps = _jit(run_steps, parallel=True)
+_run_steps_py = run_steps
+run_steps = _jit(_run_steps_py, parallel=False)
+run_steps_parallel = _jit(_run_steps_py, parallel=True)

@@ -408,11 +408,12 @@ class NetworkRecord:
 
 # -- the network ------------------------------------------------------------------------------
 def _numba_kernel():
+    """``(one thread, several threads)``: the two compilations of the fused loop, or None without numba."""
     try:
         from . import _kernel
     except ImportError:  # pragma: no cover - numba missing or broken
         return None
-    return _kernel.run_steps
+    return _kernel.run_steps, _kernel.run_steps_parallel
 
 
 class Network:
@@ -629,6 +630,8 @@ class Network:
         self.k = 0
         self._spk = np.zeros(N, dtype=np.int32)
         self._spk_tmp = np.zeros(N, dtype=np.int32)
+        self._vf, self._inc, self._tot = np.zeros(N), np.zeros(N), np.zeros(N)
+        self._flag = np.zeros(N, dtype=np.bool_)
         lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
         self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
         self._chunk_lo = np.concatenate(lo).astype(np.int64)
@@ -732,15 +735,16 @@ class Network:
     def _loop(self, eng, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0, col_parts):
         while self.k < k_end:
             if eng == "numba":
-                k, n_out = self._kernel(
+                kernel = self._kernel[0 if col_parts.size == 2 else 1]
+                k, n_out = kernel(
                     self.k, k_end, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self._drv_h, self.drv_m,
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
-                    self._chunk_cnt, self._spk_tmp, col_parts, rec_spikes, out_step, out_id, n_out, sel, v_out,
-                    k_rec0)
+                    self._chunk_cnt, self._spk_tmp, col_parts, self._vf, self._inc, self._tot, self._flag,
+                    rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0)
             else:
                 from ._reference import make_ops, run_steps
                 ops = make_ops(eng, self.device)
