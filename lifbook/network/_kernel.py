@@ -64,22 +64,52 @@ def _coefs(u_rest, u_reset, u_th, a_m, b_m, n_ref):
 
 
 @numba.njit(inline="always")
-def _drive_counts(hk, m0, n_sub, cdf, tot):
+def _uniforms(hk, m0, s, u):
+    """``u[i]``: the uniform number of sub-draw ``s`` of a drive for neuron ``m0 + i`` of its population
+    (``hk``: the drive's hash of this step; :mod:`lifbook.network._rng`); returns the largest one."""
+    hmax = np.uint64(0)
+    for i in range(u.shape[0]):
+        h = _mix(hk + (np.uint64(m0 + i) + _ONE) * _G)
+        if s > 0:
+            h = _mix(h + np.uint64(s) * _G)
+        b = h >> _S11
+        hmax = max(hmax, b)
+        u[i] = np.float64(b) * _INV53
+    return np.float64(hmax) * _INV53
+
+
+@numba.njit(inline="always")
+def _count(cdf, u, u_max, tot):
+    """``tot[i] += min(MAX_TERMS, smallest c with u[i] <= cdf[c])``, the inversion of
+    :func:`lifbook.network._rng.poisson_counts`, branch-free: as ``cdf`` does not decrease, that
+    count is the number of ``c < MAX_TERMS`` with ``cdf[c] < u[i]``, and no ``c`` with
+    ``cdf[c] >= u_max`` (the largest ``u``) contributes, so the sum stops there. Exact."""
+    K = 0
+    while K < _MAX_TERMS and u_max > cdf[K]:
+        K += 1
+    K4 = K - K % 4
+    for c in range(0, K4, 4):
+        t0, t1, t2, t3 = cdf[c], cdf[c + 1], cdf[c + 2], cdf[c + 3]
+        for i in range(u.shape[0]):
+            ui = u[i]
+            tot[i] = tot[i] + (np.float64(ui > t0) + np.float64(ui > t1) + np.float64(ui > t2)
+                               + np.float64(ui > t3))
+    for c in range(K4, K):
+        t0 = cdf[c]
+        for i in range(u.shape[0]):
+            tot[i] = tot[i] + np.float64(u[i] > t0)
+
+
+@numba.njit(inline="always")
+def _drive_counts(hk, m0, n_sub, cdf, u, tot):
     """``tot[i]`` (float64) = the Poisson count of a drive for neuron ``m0 + i`` of its population
-    (``hk``: the drive's hash of this step); as :func:`lifbook.network._rng.poisson_counts`."""
+    (``hk``: the drive's hash of this step): the sum of ``n_sub`` inversions; the same integers as
+    :func:`lifbook.network._rng.poisson_counts` (sums of small integers are exact in float64)."""
     for i in range(tot.shape[0]):
-        h0 = _mix(hk + (np.uint64(m0 + i) + _ONE) * _G)
-        total = 0
-        for s in range(n_sub):
-            h = h0
-            if s > 0:
-                h = _mix(h0 + np.uint64(s) * _G)
-            u = np.float64(h >> _S11) * _INV53
-            cnt = 0
-            while cnt < _MAX_TERMS and u > cdf[cnt]:
-                cnt += 1
-            total += cnt
-        tot[i] = np.float64(total)
+        tot[i] = 0.0
+    for s in range(n_sub):
+        u_max = _uniforms(hk, m0, s, u)
+        _count(cdf, u, u_max, tot)
 
 
 # The passes below index 1-d slices from 0, so that numba's negative-index wraparound folds away
@@ -153,7 +183,7 @@ def _threshold(u_reset, u_th, n_ref, v, ref, vf, flag):
 @numba.njit(error_model="numpy", nogil=True, cache=True)
 def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
                   port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w,
-                  ring, vf, inc, tot, flag, spk_tmp):
+                  ring, vf, inc, tot, uu, flag, spk_tmp):
     """Step the neurons ``lo <= j < hi`` (``m0``: the population index of ``lo``; ports ``q0..q1-1``).
 
     Per neuron, the operations of :func:`lifbook.network._reference.run_steps` in its order: the
@@ -191,7 +221,7 @@ def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_r
         _take_row(incc, rowc)
         for d in range(d0, d1):
             if drv_lamc[d] > 0.0:
-                _drive_counts(drv_h[d], m0, drv_m[d], drv_cdf[d], totc)
+                _drive_counts(drv_h[d], m0, drv_m[d], drv_cdf[d], uu[lo:hi], totc)
                 _add_counts(drv_w[d], incc, totc)
         if port_delta[q]:
             _jump_add(vfc, incc)
@@ -218,7 +248,7 @@ def run_steps(k0, k1,
               prj_src, prj_delay, prj_indptr_off, prj_w_off, prj_w_scalar, indptr, indices, weights,
               # ring buffer and scratch
               ring, spk, pop_lo, pop_hi, chunk_pop, chunk_lo, chunk_hi, chunk_cnt, spk_tmp, col_parts,
-              vf, inc, tot, flag,
+              vf, inc, tot, uu, flag,
               # record
               rec_spikes, out_step, out_id, n_out, v_sel, v_out, k_rec0):
     """Advance from step ``k0`` to at most ``k1``; return ``(k_reached, n_out)``.
@@ -227,7 +257,7 @@ def run_steps(k0, k1,
     output and calls again from ``k_reached``. Per-synapse weights of projection ``r`` are
     ``weights[prj_w_off[r] + e]`` for synapse ``e`` of the concatenated ``indices`` (the offset
     is the weights' start minus the indices' start); a scalar weight is ``weights[prj_w_off[r]]``.
-    ``vf``, ``inc``, ``tot`` (float64) and ``flag`` (bool): scratch of one value per neuron.
+    ``vf``, ``inc``, ``tot``, ``uu`` (float64) and ``flag`` (bool): scratch of one value per neuron.
 
     The neuron update runs over chunks of neurons (``chunk_*``, each within one population; see
     :func:`_update_chunk`), each chunk listing its spikes in ``spk_tmp``; the lists are joined in
@@ -259,7 +289,7 @@ def run_steps(k0, k1,
             chunk_cnt[c] = _update_chunk(clo, chunk_hi[c], clo - pop_start[pc], slot, pop_port_ptr[pc],
                                          pop_port_ptr[pc + 1], u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
                                          port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m,
-                                         drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, flag, spk_tmp)
+                                         drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, uu, flag, spk_tmp)
         n_spk = 0
         for p in range(n_pop):
             pop_lo[p] = 0

@@ -630,7 +630,7 @@ class Network:
         self.k = 0
         self._spk = np.zeros(N, dtype=np.int32)
         self._spk_tmp = np.zeros(N, dtype=np.int32)
-        self._vf, self._inc, self._tot = np.zeros(N), np.zeros(N), np.zeros(N)
+        self._vf, self._inc, self._tot, self._u = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
         self._flag = np.zeros(N, dtype=np.bool_)
         lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
         self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
@@ -743,7 +743,7 @@ class Network:
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
-                    self._chunk_cnt, self._spk_tmp, col_parts, self._vf, self._inc, self._tot, self._flag,
+                    self._chunk_cnt, self._spk_tmp, col_parts, self._vf, self._inc, self._tot, self._u, self._flag,
                     rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0)
             else:
                 from ._reference import make_ops, run_steps
