@@ -237,7 +237,7 @@ def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_r
     return cnt
 
 
-def run_steps(k0, k1,
+def run_steps(k0, k1, block,
               # neurons
               u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
               # populations and ports
@@ -250,98 +250,122 @@ def run_steps(k0, k1,
               ring, spk, pop_lo, pop_hi, chunk_pop, chunk_lo, chunk_hi, chunk_cnt, spk_tmp, col_parts,
               vf, inc, tot, uu, flag,
               # record
-              rec_spikes, out_step, out_id, n_out, v_sel, v_out, k_rec0):
+              rec_spikes, out_step, out_id, n_out, v_sel, sel_order, sel_ptr, v_out, k_rec0):
     """Advance from step ``k0`` to at most ``k1``; return ``(k_reached, n_out)``.
 
     Stops early (before a step) when the spike output might overflow: the caller grows the
     output and calls again from ``k_reached``. Per-synapse weights of projection ``r`` are
     ``weights[prj_w_off[r] + e]`` for synapse ``e`` of the concatenated ``indices`` (the offset
     is the weights' start minus the indices' start); a scalar weight is ``weights[prj_w_off[r]]``.
-    ``vf``, ``inc``, ``tot``, ``uu`` (float64) and ``flag`` (bool): scratch of one value per neuron.
+    ``vf``, ``inc``, ``tot``, ``uu`` (float64) and ``flag`` (bool): scratch of one value per neuron;
+    ``drv_h`` (``(block, drives)``), ``spk``, ``spk_tmp`` (``(block, neurons)``), ``chunk_cnt``,
+    ``pop_lo``, ``pop_hi``: scratch per step of a block. The potentials of neurons ``v_sel`` are
+    recorded; ``sel_order`` sorts ``v_sel``, and ``sel_order[sel_ptr[c]:sel_ptr[c + 1]]`` are
+    those in chunk ``c``.
+
+    Blocks: no spike reaches its target in less than ``block`` steps (the smallest delay), so
+    the neurons are updated for ``block`` steps before the spikes of those steps are propagated
+    (step by step, in step order; Morrison et al. 2005's scheme, NEST's "min_delay"): the ring
+    buffer slots written then are read only in later blocks, and every slot receives its
+    additions in the order of a step-by-step run. How a run is cut into blocks does not change
+    any result.
 
     The neuron update runs over chunks of neurons (``chunk_*``, each within one population; see
     :func:`_update_chunk`), each chunk listing its spikes in ``spk_tmp``; the lists are joined in
     chunk order, so the spikes are in ascending order. Compiled twice: :data:`run_steps` for one
     thread (plain loops) and :data:`run_steps_parallel` (numba's ``prange``): there the chunks
-    run in parallel, and the propagation runs over ranges of port columns (``col_parts``): each
-    thread walks every spike's row but adds only into its own columns (rows are sorted by column;
-    a binary search finds where a range starts), so every column receives its additions in the
-    same order as with one thread. The results are bitwise independent of the number of threads.
+    run in parallel (each for all steps of the block), and the propagation runs over ranges of
+    port columns (``col_parts``): each thread walks every spike's row but adds only into its own
+    columns (rows are sorted by column; a binary search finds where a range starts), so every
+    column receives its additions in the same order as with one thread. Two synchronisations per
+    block. The results are bitwise independent of the number of threads.
     """
     L = ring.shape[0]
     n_pop = pop_start.shape[0] - 1
     n_total = pop_start[n_pop]
     cap = out_step.shape[0]
-    n_sel = v_sel.shape[0]
     n_chunks = chunk_lo.shape[0]
     n_parts = col_parts.shape[0] - 1
     n_prj = prj_src.shape[0]
+    n_drv = drv_key.shape[0]
     k = k0
     while k < k1:
-        if rec_spikes and n_out + n_total > cap:
-            return k, n_out
-        slot = (k + 1) % L
-        for d in range(drv_key.shape[0]):
-            drv_h[d] = _mix(drv_key[d] + np.uint64(k + 1) * _G)
+        nb = min(block, k1 - k)
+        if rec_spikes:
+            room = (cap - n_out) // max(n_total, 1)
+            if room < 1:
+                return k, n_out
+            nb = min(nb, room)
+        for b in range(nb):
+            for d in range(n_drv):
+                drv_h[b, d] = _mix(drv_key[d] + np.uint64(k + b + 1) * _G)
         for c in numba.prange(n_chunks):
             pc = chunk_pop[c]
             clo = chunk_lo[c]
-            chunk_cnt[c] = _update_chunk(clo, chunk_hi[c], clo - pop_start[pc], slot, pop_port_ptr[pc],
-                                         pop_port_ptr[pc + 1], u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-                                         port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m,
-                                         drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, uu, flag, spk_tmp)
-        n_spk = 0
-        for p in range(n_pop):
-            pop_lo[p] = 0
-            pop_hi[p] = 0
-        for c in range(n_chunks):
-            p = chunk_pop[c]
-            if c == 0 or chunk_pop[c - 1] != p:
-                pop_lo[p] = n_spk
-            lo = chunk_lo[c]
-            for t in range(chunk_cnt[c]):
-                spk[n_spk] = spk_tmp[lo + t]
-                n_spk += 1
-            pop_hi[p] = n_spk
-        # propagation: projection by projection, spikes in ascending order, row by row
-        if n_spk > 0 and n_prj > 0:
+            chi = chunk_hi[c]
+            for b in range(nb):
+                chunk_cnt[b, c] = _update_chunk(clo, chi, clo - pop_start[pc], (k + b + 1) % L, pop_port_ptr[pc],
+                                                pop_port_ptr[pc + 1], u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v,
+                                                ref, port_off, port_delta, port_a, c_col, g, port_drive_ptr,
+                                                drv_h[b], drv_m, drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, uu,
+                                                flag, spk_tmp[b])
+                for t in range(sel_ptr[c], sel_ptr[c + 1]):
+                    s = sel_order[t]
+                    v_out[k + b - k_rec0, s] = v[v_sel[s]]
+        any_spk = False
+        for b in range(nb):
+            n_spk = 0
+            for p in range(n_pop):
+                pop_lo[b, p] = 0
+                pop_hi[b, p] = 0
+            for c in range(n_chunks):
+                p = chunk_pop[c]
+                if c == 0 or chunk_pop[c - 1] != p:
+                    pop_lo[b, p] = n_spk
+                lo = chunk_lo[c]
+                for t in range(chunk_cnt[b, c]):
+                    spk[b, n_spk] = spk_tmp[b, lo + t]
+                    n_spk += 1
+                pop_hi[b, p] = n_spk
+            if n_spk > 0:
+                any_spk = True
+            if rec_spikes:
+                for t in range(n_spk):
+                    out_step[n_out] = k + b - k_rec0
+                    out_id[n_out] = spk[b, t]
+                    n_out += 1
+        # propagation: step by step, projection by projection, spikes in ascending order, row by row
+        if any_spk and n_prj > 0:
             for part in numba.prange(n_parts):
                 c_lo = col_parts[part]
                 c_hi = col_parts[part + 1]
-                for r in range(n_prj):
-                    pr = prj_src[r]
-                    plo = pop_lo[pr]
-                    phi = pop_hi[pr]
-                    if plo == phi:
-                        continue
-                    wrow = ring[(k + 1 + prj_delay[r]) % L]
-                    pbase = prj_indptr_off[r]
-                    pstart = pop_start[pr]
-                    woff = prj_w_off[r]
-                    scalar = prj_w_scalar[r]
-                    wsc = weights[woff]
-                    for tt in range(plo, phi):
-                        ii = spk[tt] - pstart
-                        ee = indptr[pbase + ii]
-                        bb = indptr[pbase + ii + 1]
-                        if n_parts > 1:
-                            ee = ee + np.searchsorted(indices[ee:bb], c_lo)
-                            bb = ee + np.searchsorted(indices[ee:bb], c_hi)
-                        if scalar:
-                            for e in range(ee, bb):
-                                wrow[indices[e]] += wsc
-                        else:
-                            for e in range(ee, bb):
-                                wrow[indices[e]] += weights[woff + e]
-        if rec_spikes:
-            for t in range(n_spk):
-                out_step[n_out] = k - k_rec0
-                out_id[n_out] = spk[t]
-                n_out += 1
-        if n_sel > 0:
-            for s in range(n_sel):
-                v_out[k - k_rec0, s] = v[v_sel[s]]
-        k += 1
+                for b in range(nb):
+                    for r in range(n_prj):
+                        pr = prj_src[r]
+                        plo = pop_lo[b, pr]
+                        phi = pop_hi[b, pr]
+                        if plo == phi:
+                            continue
+                        wrow = ring[(k + b + 1 + prj_delay[r]) % L]
+                        pbase = prj_indptr_off[r]
+                        pstart = pop_start[pr]
+                        woff = prj_w_off[r]
+                        scalar = prj_w_scalar[r]
+                        wsc = weights[woff]
+                        for tt in range(plo, phi):
+                            ii = spk[b, tt] - pstart
+                            ee = indptr[pbase + ii]
+                            bb = indptr[pbase + ii + 1]
+                            if n_parts > 1:
+                                ee = ee + np.searchsorted(indices[ee:bb], c_lo)
+                                bb = ee + np.searchsorted(indices[ee:bb], c_hi)
+                            if scalar:
+                                for e in range(ee, bb):
+                                    wrow[indices[e]] += wsc
+                            else:
+                                for e in range(ee, bb):
+                                    wrow[indices[e]] += weights[woff + e]
+        k += nb
     return k, n_out
 
 

@@ -16,8 +16,11 @@ from . import _rng
 __all__ = ["Population", "Projection", "PoissonDrive", "Network", "NetworkRecord", "ENGINES"]
 
 ENGINES = ("auto", "numba", "numpy", "torch")
-#: Neurons per chunk of the threaded neuron update (chunks never straddle two populations).
+#: Neurons per chunk of the neuron update (chunks never straddle two populations).
 CHUNK = 1024
+#: Largest number of steps the numba engine updates the neurons for before it propagates their
+#: spikes (a block never exceeds the smallest delay; see ``_kernel.run_steps``).
+BLOCK_MAX = 16
 #: Initial size of the spike output of one run (events), grown by doubling when a run needs more.
 SPIKE_CAP_MIN, SPIKE_CAP_MAX = 1 << 16, 1 << 22
 
@@ -570,7 +573,6 @@ class Network:
             lamc.append(lc)
             ws.append(d.weight)
         self.drv_key = np.array(keys, dtype=np.uint64)
-        self._drv_h = np.zeros(len(keys), dtype=np.uint64)
         self.drv_m = np.array(ms, dtype=np.int64)
         self.drv_lamc = np.array(lamc, dtype=np.float64)
         self.drv_cdf = (np.array([_rng.cdf_table(lc) for lc in lamc]) if lamc
@@ -628,17 +630,22 @@ class Network:
         L = int(self.prj_delay.max()) + 1 if R else 1
         self.ring = np.zeros((L, self.n_cols))
         self.k = 0
-        self._spk = np.zeros(N, dtype=np.int32)
-        self._spk_tmp = np.zeros(N, dtype=np.int32)
+        # numba engine: blocks of steps (at most the smallest delay) and per-step scratch of a block
+        d_min = int(self.prj_delay.min()) if R else BLOCK_MAX
+        self._block = max(1, min(d_min, BLOCK_MAX, (1 << 22) // N))
+        B = self._block
+        self._drv_h = np.zeros((B, len(keys)), dtype=np.uint64)
+        self._spk = np.zeros((B, N), dtype=np.int32)
+        self._spk_tmp = np.zeros((B, N), dtype=np.int32)
         self._vf, self._inc, self._tot, self._u = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
         self._flag = np.zeros(N, dtype=np.bool_)
         lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
         self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
         self._chunk_lo = np.concatenate(lo).astype(np.int64)
         self._chunk_hi = np.minimum(self._chunk_lo + CHUNK, self.pop_start[1:][self._chunk_pop])
-        self._chunk_cnt = np.zeros(self._chunk_lo.size, dtype=np.int64)
-        self._pop_lo = np.zeros(n_pop, dtype=np.int64)
-        self._pop_hi = np.zeros(n_pop, dtype=np.int64)
+        self._chunk_cnt = np.zeros((B, self._chunk_lo.size), dtype=np.int64)
+        self._pop_lo = np.zeros((B, n_pop), dtype=np.int64)
+        self._pop_hi = np.zeros((B, n_pop), dtype=np.int64)
 
     # -- inspection -----------------------------------------------------------------------
     @property
@@ -733,18 +740,21 @@ class Network:
             meta={"engine": eng, "seed": self.seed, "threads": self.threads if eng == "numba" else 1})
 
     def _loop(self, eng, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0, col_parts):
+        if eng == "numba":  # the recorded neurons by chunk
+            sel_order = np.argsort(sel, kind="stable").astype(np.int64)
+            sel_ptr = np.searchsorted(sel[sel_order], np.append(self._chunk_lo, self.n)).astype(np.int64)
         while self.k < k_end:
             if eng == "numba":
                 kernel = self._kernel[0 if col_parts.size == 2 else 1]
                 k, n_out = kernel(
-                    self.k, k_end, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
+                    self.k, k_end, self._block, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self._drv_h, self.drv_m,
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
                     self._chunk_cnt, self._spk_tmp, col_parts, self._vf, self._inc, self._tot, self._u, self._flag,
-                    rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0)
+                    rec_spikes, out_step, out_id, n_out, sel, sel_order, sel_ptr, v_out, k_rec0)
             else:
                 from ._reference import make_ops, run_steps
                 ops = make_ops(eng, self.device)
