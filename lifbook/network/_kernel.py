@@ -361,10 +361,10 @@ def run_steps(k0, k1, block,
                                 bb = ee + np.searchsorted(indices[ee:bb], c_hi)
                             if scalar:
                                 for e in range(ee, bb):
-                                    wrow[indices[e]] += wsc
+                                    wrow[np.uint32(indices[e])] += wsc
                             else:
                                 for e in range(ee, bb):
-                                    wrow[indices[e]] += weights[woff + e]
+                                    wrow[np.uint32(indices[e])] += weights[woff + e]
         k += nb
     return k, n_out
 

@@ -429,10 +429,13 @@ class Network:
     installed, else NumPy). On the CPU all give the same spikes and bitwise the same potentials
     (on CUDA see :mod:`lifbook.network._reference`). The state lives in NumPy arrays between runs
     (``v``, ``ref``, ``g``, ``ring``); a CUDA run copies it to the device and back.
-    ``threads``: threads of the numba engine (default 1). More threads split every step into two
-    parallel regions (neuron update by chunks of neurons, spike propagation by ranges of target
-    columns), with a synchronisation after each: worth it on idle cores for large networks, and
-    much slower on a machine whose cores are busy with other work. The results do not depend on it.
+    ``threads``: threads of the numba engine (default 1, the fastest for small networks such as
+    CUBA). The numba engine updates the neurons for a block of steps (as many as the smallest
+    delay, at most :data:`BLOCK_MAX`) before it propagates their spikes; more threads split each
+    block into two parallel regions (neuron update by chunks of neurons, spike propagation by
+    ranges of target columns), with a synchronisation after each: worth it on idle cores for
+    large networks with long delays (Brunel's 1.5 ms is a block of 15 steps), and slower on a
+    machine whose cores are busy with other work. The results do not depend on it.
 
     One step from ``t`` to ``t + dt``, for every neuron (see :class:`Population` for the model):
 
@@ -450,12 +453,12 @@ class Network:
     4. the spikes of this step are sent along every projection's CSR row into a ring buffer of
        ``max(delay steps) + 1`` slots per port column.
 
-    Steps 1 and 3 are lifbook's CLIF update itself: the fused loop (``_kernel._neuron``) and the
-    NumPy/torch reference (``_reference``) call :func:`lifbook.dynamics.propagate` (the membrane
-    over the step, with the ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`)
-    and :func:`lifbook.dynamics.threshold_reset`, the two halves of
-    :func:`lifbook.dynamics.neuron_update`; the ports' currents (step 1) and the delta jumps
-    (step 2) are added in between.
+    Steps 1 and 3 are lifbook's CLIF update itself: the fused loop (``_kernel._update_chunk``,
+    which runs each step as vectorised passes over contiguous arrays) and the NumPy/torch
+    reference (``_reference``) call :func:`lifbook.dynamics.propagate` (the membrane over the step,
+    with the ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`) and
+    :func:`lifbook.dynamics.threshold_reset`, the two halves of :func:`lifbook.dynamics.neuron_update`;
+    the ports' currents (step 1) and the delta jumps (step 2) are added in between.
     ``tests/test_network.py`` holds a network without synapses bitwise to :class:`lifbook.CLIFPopulation`.
 
     The state (potentials, port currents, refractory counters, spikes in flight, the step
@@ -666,10 +669,12 @@ class Network:
         return start + loc
 
     def memory(self) -> dict:
-        """Bytes held by the connectivity and the state (NumPy ``nbytes``), and bytes per synapse."""
+        """Bytes held by the connectivity and the state (NumPy ``nbytes``; the state includes the numba
+        engine's scratch), and bytes per synapse (connectivity only)."""
         conn = self.indptr.nbytes + self.indices.nbytes + self.weights.nbytes
         state = sum(a.nbytes for a in (self.v, self.ref, self.g, self.ring, self.u_rest, self.u_th, self.u_reset,
-                                       self.a_m, self.b_m, self.n_ref, self.x, self.c_col))
+                                       self.a_m, self.b_m, self.n_ref, self.x, self.c_col, self._spk, self._spk_tmp,
+                                       self._vf, self._inc, self._tot, self._u, self._flag))
         return {"synapses": self.n_synapses, "connectivity_bytes": int(conn), "state_bytes": int(state),
                 "bytes_per_synapse": conn / max(1, self.n_synapses)}
 
@@ -747,7 +752,8 @@ class Network:
             if eng == "numba":
                 kernel = self._kernel[0 if col_parts.size == 2 else 1]
                 k, n_out = kernel(
-                    self.k, k_end, self._block, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
+                    self.k, k_end, self._block, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset,
+                    self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self._drv_h, self.drv_m,
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
