@@ -128,10 +128,22 @@ def _add_current(vf, c, g):
 
 
 @numba.njit(inline="always")
-def _decay_arrive(a, g, row):
-    for i in range(g.shape[0]):
-        g[i] = a * g[i] + row[i]
+def _add_decay_arrive(vf, c, a, g, row):
+    for i in range(vf.shape[0]):
+        gi = g[i]
+        vf[i] = vf[i] + c[i] * gi
+        g[i] = a * gi + row[i]
         row[i] = 0.0
+
+
+@numba.njit(inline="always")
+def _n_drives(q, port_drive_ptr, drv_lamc):
+    """The number of drives into port ``q`` with a positive rate."""
+    n = 0
+    for d in range(port_drive_ptr[q], port_drive_ptr[q + 1]):
+        if drv_lamc[d] > 0.0:
+            n += 1
+    return n
 
 
 @numba.njit(inline="always")
@@ -197,24 +209,23 @@ def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_r
     vfc = vf[lo:hi]
     _free(u_rest[lo:hi], a_m[lo:hi], b_m[lo:hi], x[lo:hi], v[lo:hi], vfc)
     n = hi - lo
+    # exponential ports, in port order: vf += c_syn g (g at t); a port without drives is also
+    # decayed and given its arrivals here, in the same pass (g's update does not touch vf)
     for q in range(q0, q1):
         if not port_delta[q]:
             c0 = port_off[q] + m0  # port column of neuron lo
-            _add_current(vfc, c_col[c0:c0 + n], g[c0:c0 + n])
+            if _n_drives(q, port_drive_ptr, drv_lamc) == 0:
+                _add_decay_arrive(vfc, c_col[c0:c0 + n], port_a[q], g[c0:c0 + n], row[c0:c0 + n])
+            else:
+                _add_current(vfc, c_col[c0:c0 + n], g[c0:c0 + n])
     for q in range(q0, q1):
         c0 = port_off[q] + m0
         rowc = row[c0:c0 + n]
         d0 = port_drive_ptr[q]
         d1 = port_drive_ptr[q + 1]
-        n_drv = 0
-        for d in range(d0, d1):
-            if drv_lamc[d] > 0.0:
-                n_drv += 1
-        if n_drv == 0:
+        if _n_drives(q, port_drive_ptr, drv_lamc) == 0:
             if port_delta[q]:
                 _jump_arrive(vfc, rowc)
-            else:
-                _decay_arrive(port_a[q], g[c0:c0 + n], rowc)
             continue
         incc = inc[lo:hi]
         totc = tot[lo:hi]
