@@ -238,8 +238,9 @@ def cuba_comparison(brian2_python: str, seeds, threads: int) -> list[str]:
     lines = ["| simulator | seed | synapses | rate (Hz) | ISI CV | warm run, 1 s simulated: CPU (s) | wall (s) "
              "| first run, wall (s) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        first = "-" if not np.isfinite(r["first_s"]) else f"{r['first_s']:.1f}"
         lines.append(f"| {r['simulator']} | {r['seed']} | {r['synapses']:,} | {r['rate_hz']:.2f} | {r['cv']:.3f} "
-                     f"| {r['run_s']:.3f} | {r['wall_s']:.3f} | {r['first_s']:.1f} |")
+                     f"| {r['run_s']:.3f} | {r['wall_s']:.3f} | {first} |")
     lines.append("")
     sims = list(dict.fromkeys(r["simulator"] for r in rows))
     lines += ["| simulator | mean rate (Hz) | mean ISI CV | mean warm run, CPU (s; cpp_standalone: its loop timer) |",

@@ -16,8 +16,9 @@ from . import _rng
 __all__ = ["Population", "Projection", "PoissonDrive", "Network", "NetworkRecord", "ENGINES"]
 
 ENGINES = ("auto", "numba", "numpy", "torch")
-#: Neurons per chunk of the neuron update (chunks never straddle two populations).
-CHUNK = 1024
+#: Neurons per chunk of the neuron update with several threads, and with one (chunks never
+#: straddle two populations; each chunk is one call of the kernel's passes per step).
+CHUNK, CHUNK_SERIAL = 1024, 4096
 #: Largest number of steps the numba engine updates the neurons for before it propagates their
 #: spikes (a block never exceeds the smallest delay; see ``_kernel.run_steps``).
 BLOCK_MAX = 16
@@ -642,10 +643,11 @@ class Network:
         self._spk_tmp = np.zeros((B, N), dtype=np.int32)
         self._vf, self._inc, self._tot, self._u = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
         self._flag = np.zeros(N, dtype=np.bool_)
-        lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
+        ch = CHUNK_SERIAL if self.threads == 1 else CHUNK
+        lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), ch) for i in range(n_pop)]
         self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
         self._chunk_lo = np.concatenate(lo).astype(np.int64)
-        self._chunk_hi = np.minimum(self._chunk_lo + CHUNK, self.pop_start[1:][self._chunk_pop])
+        self._chunk_hi = np.minimum(self._chunk_lo + ch, self.pop_start[1:][self._chunk_pop])
         self._chunk_cnt = np.zeros((B, self._chunk_lo.size), dtype=np.int64)
         self._pop_lo = np.zeros((B, n_pop), dtype=np.int64)
         self._pop_hi = np.zeros((B, n_pop), dtype=np.int64)
