@@ -318,8 +318,8 @@ def main(argv=None) -> int:
               "an otherwise idle core; with several it sums the threads, their waiting included. Bytes per "
               "synapse count the connectivity only (an int32 target column per synapse, int64 row pointers "
               "per source and projection, one float64 weight per projection here); the state (potentials, "
-              "port currents, refractory counts, the delay ring buffer, per-neuron coefficients) is per "
-              "neuron, not per synapse."]
+              "port currents, refractory counts, the delay ring buffer, per-neuron coefficients, the numba "
+              "engine's scratch) is per neuron, not per synapse."]
     if args.brian2_python:
         seeds = [int(x) for x in args.seeds.split(",")]
         lines += ["", f"### CUBA against Brian2 (seeds {args.seeds})", ""]
