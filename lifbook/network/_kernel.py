@@ -63,26 +63,34 @@ def _coefs(u_rest, u_reset, u_th, a_m, b_m, n_ref):
     return dynamics.StepCoefficients(u_rest, u_reset, u_th, a_m, b_m, 0.0, 0.0, n_ref, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
+# The passes below loop over i = 0 .. n-1 and index arrays at ``o + i`` with unsigned offsets
+# ``o``: numba then emits no negative-index wraparound, the addresses are affine in i and LLVM
+# vectorises the loops; no slices are made (no reference counting per pass).
 @numba.njit(inline="always")
-def _uniforms(hk, m0, s, u):
-    """``u[i]``: the uniform number of sub-draw ``s`` of a drive for neuron ``m0 + i`` of its population
-    (``hk``: the drive's hash of this step; :mod:`lifbook.network._rng`); returns the largest one."""
+def _u64(i):
+    return np.uint64(i)
+
+
+@numba.njit(inline="always")
+def _uniforms(hk, m0, s, n, o, u):
+    """``u[o + i]``: the uniform number of sub-draw ``s`` of a drive for neuron ``m0 + i`` of its
+    population (``hk``: the drive's hash of this step; :mod:`lifbook.network._rng`); returns the largest."""
     hmax = np.uint64(0)
-    for i in range(u.shape[0]):
+    for i in range(n):
         h = _mix(hk + (np.uint64(m0 + i) + _ONE) * _G)
         if s > 0:
             h = _mix(h + np.uint64(s) * _G)
         b = h >> _S11
         hmax = max(hmax, b)
-        u[i] = np.float64(b) * _INV53
+        u[o + _u64(i)] = np.float64(b) * _INV53
     return np.float64(hmax) * _INV53
 
 
 @numba.njit(inline="always")
-def _count(cdf, u, u_max, tot):
-    """``tot[i] += min(MAX_TERMS, smallest c with u[i] <= cdf[c])``, the inversion of
+def _count(cdf, n, o, u, u_max, tot):
+    """``tot[o + i] += min(MAX_TERMS, smallest c with u[o + i] <= cdf[c])``, the inversion of
     :func:`lifbook.network._rng.poisson_counts`, branch-free: as ``cdf`` does not decrease, that
-    count is the number of ``c < MAX_TERMS`` with ``cdf[c] < u[i]``, and no ``c`` with
+    count is the number of ``c < MAX_TERMS`` with ``cdf[c] < u``, and no ``c`` with
     ``cdf[c] >= u_max`` (the largest ``u``) contributes, so the sum stops there. Exact."""
     K = 0
     while K < _MAX_TERMS and u_max > cdf[K]:
@@ -90,50 +98,55 @@ def _count(cdf, u, u_max, tot):
     K4 = K - K % 4
     for c in range(0, K4, 4):
         t0, t1, t2, t3 = cdf[c], cdf[c + 1], cdf[c + 2], cdf[c + 3]
-        for i in range(u.shape[0]):
-            ui = u[i]
-            tot[i] = tot[i] + (np.float64(ui > t0) + np.float64(ui > t1) + np.float64(ui > t2)
+        for i in range(n):
+            j = o + _u64(i)
+            ui = u[j]
+            tot[j] = tot[j] + (np.float64(ui > t0) + np.float64(ui > t1) + np.float64(ui > t2)
                                + np.float64(ui > t3))
     for c in range(K4, K):
         t0 = cdf[c]
-        for i in range(u.shape[0]):
-            tot[i] = tot[i] + np.float64(u[i] > t0)
+        for i in range(n):
+            j = o + _u64(i)
+            tot[j] = tot[j] + np.float64(u[j] > t0)
 
 
 @numba.njit(inline="always")
-def _drive_counts(hk, m0, n_sub, cdf, u, tot):
-    """``tot[i]`` (float64) = the Poisson count of a drive for neuron ``m0 + i`` of its population
+def _drive_counts(hk, m0, n_sub, cdf, n, o, u, tot):
+    """``tot[o + i]`` (float64) = the Poisson count of a drive for neuron ``m0 + i`` of its population
     (``hk``: the drive's hash of this step): the sum of ``n_sub`` inversions; the same integers as
     :func:`lifbook.network._rng.poisson_counts` (sums of small integers are exact in float64)."""
-    for i in range(tot.shape[0]):
-        tot[i] = 0.0
+    for i in range(n):
+        tot[o + _u64(i)] = 0.0
     for s in range(n_sub):
-        u_max = _uniforms(hk, m0, s, u)
-        _count(cdf, u, u_max, tot)
-
-
-# The passes below index 1-d slices from 0, so that numba's negative-index wraparound folds away
-# and LLVM vectorises the loops.
-@numba.njit(inline="always")
-def _free(u_rest, a_m, b_m, x, v, vf):
-    for i in range(vf.shape[0]):
-        c = _coefs(u_rest[i], 0.0, 0.0, a_m[i], b_m[i], 0)
-        vf[i], _ = dynamics.propagate(v[i], 0.0, x[i], c, _minimum, _exp, False, False, False)
+        u_max = _uniforms(hk, m0, s, n, o, u)
+        _count(cdf, n, o, u, u_max, tot)
 
 
 @numba.njit(inline="always")
-def _add_current(vf, c, g):
-    for i in range(vf.shape[0]):
-        vf[i] = vf[i] + c[i] * g[i]
+def _free(n, o, u_rest, a_m, b_m, x, v, vf):
+    for i in range(n):
+        j = o + _u64(i)
+        c = _coefs(u_rest[j], 0.0, 0.0, a_m[j], b_m[j], 0)
+        vf[j], _ = dynamics.propagate(v[j], 0.0, x[j], c, _minimum, _exp, False, False, False)
 
 
 @numba.njit(inline="always")
-def _add_decay_arrive(vf, c, a, g, row):
-    for i in range(vf.shape[0]):
-        gi = g[i]
-        vf[i] = vf[i] + c[i] * gi
-        g[i] = a * gi + row[i]
-        row[i] = 0.0
+def _add_current(n, o, oc, vf, c, g):
+    for i in range(n):
+        j = o + _u64(i)
+        k = oc + _u64(i)
+        vf[j] = vf[j] + c[k] * g[k]
+
+
+@numba.njit(inline="always")
+def _add_decay_arrive(n, o, oc, vf, c, a, g, row):
+    for i in range(n):
+        j = o + _u64(i)
+        k = oc + _u64(i)
+        gk = g[k]
+        vf[j] = vf[j] + c[k] * gk
+        g[k] = a * gk + row[k]
+        row[k] = 0.0
 
 
 @numba.njit(inline="always")
@@ -147,55 +160,60 @@ def _n_drives(q, port_drive_ptr, drv_lamc):
 
 
 @numba.njit(inline="always")
-def _jump_arrive(vf, row):
-    for i in range(vf.shape[0]):
-        vf[i] = vf[i] + row[i]
-        row[i] = 0.0
+def _jump_arrive(n, o, oc, vf, row):
+    for i in range(n):
+        j = o + _u64(i)
+        k = oc + _u64(i)
+        vf[j] = vf[j] + row[k]
+        row[k] = 0.0
 
 
 @numba.njit(inline="always")
-def _take_row(inc, row):
-    for i in range(inc.shape[0]):
-        inc[i] = row[i]
-        row[i] = 0.0
+def _take_row(n, o, oc, inc, row):
+    for i in range(n):
+        k = oc + _u64(i)
+        inc[o + _u64(i)] = row[k]
+        row[k] = 0.0
 
 
 @numba.njit(inline="always")
-def _add_counts(w, inc, tot):
-    for i in range(inc.shape[0]):
-        inc[i] = inc[i] + w * tot[i]
+def _add_counts(n, o, w, inc, tot):
+    for i in range(n):
+        j = o + _u64(i)
+        inc[j] = inc[j] + w * tot[j]
 
 
 @numba.njit(inline="always")
-def _decay_add(a, g, inc):
-    for i in range(g.shape[0]):
-        g[i] = a * g[i] + inc[i]
+def _decay_add(n, o, oc, a, g, inc):
+    for i in range(n):
+        k = oc + _u64(i)
+        g[k] = a * g[k] + inc[o + _u64(i)]
 
 
 @numba.njit(inline="always")
-def _jump_add(vf, inc):
-    for i in range(vf.shape[0]):
-        vf[i] = vf[i] + inc[i]
+def _jump_add(n, o, vf, inc):
+    for i in range(n):
+        j = o + _u64(i)
+        vf[j] = vf[j] + inc[j]
 
 
 @numba.njit(inline="always")
-def _threshold(u_reset, u_th, n_ref, v, ref, vf, flag):
+def _threshold(n, o, u_reset, u_th, n_ref, v, ref, vf, flag):
     """Threshold, reset, refractory count (:func:`lifbook.dynamics.threshold_reset`); the number of spikes."""
-    n = 0
-    for i in range(vf.shape[0]):
-        c = _coefs(0.0, u_reset[i], u_th[i], 0.0, 0.0, n_ref[i])
-        v_new, r_new, spike = dynamics.threshold_reset(vf[i], ref[i], c, _where, _clamp_min, True)
-        v[i] = v_new
-        ref[i] = r_new
-        flag[i] = spike
-        n += np.int64(spike)
-    return n
+    cnt = 0
+    for i in range(n):
+        j = o + _u64(i)
+        c = _coefs(0.0, u_reset[j], u_th[j], 0.0, 0.0, n_ref[j])
+        v_new, r_new, spike = dynamics.threshold_reset(vf[j], ref[j], c, _where, _clamp_min, True)
+        v[j] = v_new
+        ref[j] = r_new
+        flag[j] = spike
+        cnt += np.int64(spike)
+    return cnt
 
 
-@numba.njit(error_model="numpy", nogil=True, cache=True)
-def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref,
-                  port_off, port_delta, port_a, c_col, g, port_drive_ptr, drv_h, drv_m, drv_lamc, drv_cdf, drv_w,
-                  ring, vf, inc, tot, uu, flag, spk_tmp):
+@numba.njit(inline="always")
+def _update_chunk(lo, hi, m0, slot, q0, q1, neurons, ports, drives, drv_h, ring, scratch, spk_tmp):
     """Step the neurons ``lo <= j < hi`` (``m0``: the population index of ``lo``; ports ``q0..q1-1``).
 
     Per neuron, the operations of :func:`lifbook.network._reference.run_steps` in its order: the
@@ -204,41 +222,42 @@ def _update_chunk(lo, hi, m0, slot, q0, q1, u_rest, a_m, b_m, u_th, u_reset, n_r
     ``g`` or jump ``u`` (delta ports); :func:`lifbook.dynamics.threshold_reset`. A refractory
     neuron's ``vf`` is not read by the threshold (its ``u`` stays ``u_reset`` and it cannot spike),
     so the delta jumps need no test. Writes the spiking neurons to ``spk_tmp[lo:]``; returns their number.
+    The arrays come in tuples (fewer than 30 arguments, so that numba can inline the call; an
+    out-of-line call would take and drop a reference to every array argument, atomically, per call).
     """
+    u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref = neurons
+    port_off, port_delta, port_a, c_col, g, port_drive_ptr = ports
+    drv_m, drv_lamc, drv_cdf, drv_w = drives
+    vf, inc, tot, uu, flag = scratch
     row = ring[slot]
-    vfc = vf[lo:hi]
-    _free(u_rest[lo:hi], a_m[lo:hi], b_m[lo:hi], x[lo:hi], v[lo:hi], vfc)
     n = hi - lo
+    o = _u64(lo)
+    _free(n, o, u_rest, a_m, b_m, x, v, vf)
     # exponential ports, in port order: vf += c_syn g (g at t); a port without drives is also
     # decayed and given its arrivals here, in the same pass (g's update does not touch vf)
     for q in range(q0, q1):
         if not port_delta[q]:
-            c0 = port_off[q] + m0  # port column of neuron lo
+            oc = _u64(port_off[q] + m0)  # port column of neuron lo
             if _n_drives(q, port_drive_ptr, drv_lamc) == 0:
-                _add_decay_arrive(vfc, c_col[c0:c0 + n], port_a[q], g[c0:c0 + n], row[c0:c0 + n])
+                _add_decay_arrive(n, o, oc, vf, c_col, port_a[q], g, row)
             else:
-                _add_current(vfc, c_col[c0:c0 + n], g[c0:c0 + n])
+                _add_current(n, o, oc, vf, c_col, g)
     for q in range(q0, q1):
-        c0 = port_off[q] + m0
-        rowc = row[c0:c0 + n]
-        d0 = port_drive_ptr[q]
-        d1 = port_drive_ptr[q + 1]
+        oc = _u64(port_off[q] + m0)
         if _n_drives(q, port_drive_ptr, drv_lamc) == 0:
             if port_delta[q]:
-                _jump_arrive(vfc, rowc)
+                _jump_arrive(n, o, oc, vf, row)
             continue
-        incc = inc[lo:hi]
-        totc = tot[lo:hi]
-        _take_row(incc, rowc)
-        for d in range(d0, d1):
+        _take_row(n, o, oc, inc, row)
+        for d in range(port_drive_ptr[q], port_drive_ptr[q + 1]):
             if drv_lamc[d] > 0.0:
-                _drive_counts(drv_h[d], m0, drv_m[d], drv_cdf[d], uu[lo:hi], totc)
-                _add_counts(drv_w[d], incc, totc)
+                _drive_counts(drv_h[d], m0, drv_m[d], drv_cdf[d], n, o, uu, tot)
+                _add_counts(n, o, drv_w[d], inc, tot)
         if port_delta[q]:
-            _jump_add(vfc, incc)
+            _jump_add(n, o, vf, inc)
         else:
-            _decay_add(port_a[q], g[c0:c0 + n], incc)
-    n = _threshold(u_reset[lo:hi], u_th[lo:hi], n_ref[lo:hi], v[lo:hi], ref[lo:hi], vfc, flag[lo:hi])
+            _decay_add(n, o, oc, port_a[q], g, inc)
+    n = _threshold(n, o, u_reset, u_th, n_ref, v, ref, vf, flag)
     cnt = 0
     if n > 0:
         for j in range(lo, hi):
@@ -299,6 +318,10 @@ def run_steps(k0, k1, block,
     n_parts = col_parts.shape[0] - 1
     n_prj = prj_src.shape[0]
     n_drv = drv_key.shape[0]
+    neurons = (u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v, ref)
+    ports = (port_off, port_delta, port_a, c_col, g, port_drive_ptr)
+    drives = (drv_m, drv_lamc, drv_cdf, drv_w)
+    scratch = (vf, inc, tot, uu, flag)
     k = k0
     while k < k1:
         nb = min(block, k1 - k)
@@ -316,10 +339,8 @@ def run_steps(k0, k1, block,
             chi = chunk_hi[c]
             for b in range(nb):
                 chunk_cnt[b, c] = _update_chunk(clo, chi, clo - pop_start[pc], (k + b + 1) % L, pop_port_ptr[pc],
-                                                pop_port_ptr[pc + 1], u_rest, a_m, b_m, u_th, u_reset, n_ref, x, v,
-                                                ref, port_off, port_delta, port_a, c_col, g, port_drive_ptr,
-                                                drv_h[b], drv_m, drv_lamc, drv_cdf, drv_w, ring, vf, inc, tot, uu,
-                                                flag, spk_tmp[b])
+                                                pop_port_ptr[pc + 1], neurons, ports, drives, drv_h[b], ring,
+                                                scratch, spk_tmp[b])
                 for t in range(sel_ptr[c], sel_ptr[c + 1]):
                     s = sel_order[t]
                     v_out[k + b - k_rec0, s] = v[v_sel[s]]
