@@ -1,12 +1,14 @@
 """The fused numba loop of :class:`lifbook.network.Network` (imported only when numba runs).
 
-One call advances the network over steps ``k0 <= k < k1`` (global step numbers), in the order
-of :func:`lifbook.network._reference.step` (the NumPy reference, which the tests hold it to,
-spike for spike and bit for bit): neuron update with delivery of the arrivals for ``t_{k+1}``
-and threshold, then the CSR row walk of every projection for this step's spikes into the delay
-ring buffer. Each neuron sees the same floating-point operations in the same order as in the
-reference (no ``fastmath``, so no reassociation or fused multiply-add), so the results are
-bitwise equal, with any number of threads (see :func:`run_steps`).
+One call advances the network over steps ``k0 <= k < k1`` (global step numbers) with the
+results of :func:`lifbook.network._reference.run_steps` (the NumPy reference, which the tests
+hold it to, spike for spike and bit for bit): neuron update with delivery of the arrivals for
+``t_{k+1}`` and threshold, then the CSR row walk of every projection for the step's spikes into
+the delay ring buffer, the latter for a block of steps at once (up to the smallest delay; see
+:func:`run_steps`). Each neuron sees the same floating-point operations in the same order as in
+the reference (no ``fastmath``, so no reassociation or fused multiply-add), and every ring-buffer
+column receives its additions in the same order, so the results are bitwise equal, with any
+number of threads.
 
 The neuron update of a chunk of neurons (a contiguous range within one population) is a few
 passes, each a simple loop over contiguous arrays without branches, which LLVM compiles to SIMD
@@ -14,8 +16,8 @@ instructions (:func:`_update_chunk`): the free propagation of the membrane into 
 ``vf``; per exponential port (in port order) its current's contribution ``c_syn g`` to ``vf``
 and its decay plus the arrivals of this step's ring-buffer row; per delta port the arrivals
 added to ``vf``; threshold, reset and refractory count as selects. The Poisson drives' counts
-(a counter-based hash and an inversion per neuron, :mod:`lifbook.network._rng`) are a scalar
-pass into a scratch row. The spikes are then collected into an index list and propagated.
+(:mod:`lifbook.network._rng`'s counter-based hash, then the inversion of the Poisson CDF) are
+two vectorised passes into a scratch row. The spiking neurons are then listed and propagated.
 """
 from __future__ import annotations
 
