@@ -2,9 +2,9 @@
 
     python bench/bench_network.py                 # CUBA 1 s and Brunel N = 12,500 1 s (about a minute)
     python bench/bench_network.py --quick         # CUBA and Brunel at scale 0.2 only
-    python bench/bench_network.py --threads 2     # the numba engine on 2 threads (idle cores only)
-    python bench/bench_network.py --markdown bench/NETWORK.md
+    python bench/bench_network.py --threads 1,2   # Brunel on 1 and on 2 threads (CUBA: the first count)
     python bench/bench_network.py --brian2-python /path/to/venv/bin/python --seeds 1,2,3   # + Brian2's CUBA
+    python bench/bench_network.py --threads 1,2 --brian2-python /work/brian2venv/bin/python --markdown bench/NETWORK.md
 
 With ``--brian2-python`` (an interpreter with brian2 installed; Brian2 2.9 needs NumPy < 2.4, so
 usually its own venv) the script runs Brian2's ``examples/CUBA.py`` (same model and parameters,
@@ -18,9 +18,12 @@ network is built, run for 1 s once to generate and compile the code, restored, a
 For each model: the time to build the network (connectivity drawn), the wall time of simulating
 1 s of biological time with a warm kernel (numba's compiled kernel loaded from its cache and run
 once for one step before timing), spikes recorded, and the CPU time of the process over that
-run (the wall time a single thread would take on an otherwise idle core); the connectivity's bytes per synapse (CSR:
-int32 target column per synapse, int64 row pointers, weights per projection) and the process's
-peak resident memory; the mean rate and ISI CV, and for Brunel the mean-field (Siegert) rate.
+run (with one thread: the wall time it would take on an otherwise idle core; with several, the
+sum over threads, waiting included), and the CPU time per neuron and step; the connectivity's
+bytes per synapse (CSR: int32 target column per synapse, int64 row pointers, weights per
+projection) and the process's peak resident memory; the mean rate and ISI CV, and for Brunel
+the mean-field (Siegert) rate. One run of the script prints both tables (lifbook's models, and
+with ``--brian2-python`` the CUBA comparison), so their figures share one machine state.
 """
 from __future__ import annotations
 
@@ -45,6 +48,14 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _numba_version() -> str:
+    try:
+        import numba
+    except ImportError:
+        return "not installed"
+    return numba.__version__
+
+
 def measure(name: str, make, duration: float, t_min: float, theory_rate=None) -> dict:
     from lifbook import analysis
 
@@ -59,9 +70,13 @@ def measure(name: str, make, duration: float, t_min: float, theory_rate=None) ->
     keep = t > rec.t_start + t_min
     cv = float(np.nanmean(analysis.isi_cv(t[keep], i[keep], net.n)))
     mem = net.memory()
+    steps = int(round(duration / net.dt))
     out = {
+        "ns_per_neuron_step": cpu / (steps * net.n) * 1e9,
+        "state_mb": mem["state_bytes"] / 2**20,
         "model": name, "neurons": net.n, "synapses": net.n_synapses, "build_s": build, "sim_ms": duration,
-        "wall_s": rec.wall_s, "cpu_s": cpu, "rate_hz": rec.mean_rate(t_min=t_min), "cv": cv, "spikes": int(len(rec.ids)),
+        "wall_s": rec.wall_s, "cpu_s": cpu, "rate_hz": rec.mean_rate(t_min=t_min), "cv": cv,
+        "spikes": int(len(rec.ids)),
         "bytes_per_synapse": mem["bytes_per_synapse"], "connectivity_mb": mem["connectivity_bytes"] / 2**20,
         "threads": net.threads, "engine": net.engine,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -223,8 +238,9 @@ def cuba_comparison(brian2_python: str, seeds, threads: int) -> list[str]:
     lines = ["| simulator | seed | synapses | rate (Hz) | ISI CV | warm run, 1 s simulated: CPU (s) | wall (s) "
              "| first run, wall (s) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        first = "-" if not np.isfinite(r["first_s"]) else f"{r['first_s']:.1f}"
         lines.append(f"| {r['simulator']} | {r['seed']} | {r['synapses']:,} | {r['rate_hz']:.2f} | {r['cv']:.3f} "
-                     f"| {r['run_s']:.3f} | {r['wall_s']:.3f} | {r['first_s']:.1f} |")
+                     f"| {r['run_s']:.3f} | {r['wall_s']:.3f} | {first} |")
     lines.append("")
     sims = list(dict.fromkeys(r["simulator"] for r in rows))
     lines += ["| simulator | mean rate (Hz) | mean ISI CV | mean warm run, CPU (s; cpp_standalone: its loop timer) |",
@@ -239,7 +255,7 @@ def cuba_comparison(brian2_python: str, seeds, threads: int) -> list[str]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="Brunel at scale 0.2 instead of full size")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", default="1", help="thread counts for Brunel (comma-separated); CUBA: the first")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--markdown", default=None, help="write the table to this file")
     ap.add_argument("--brian2-python", default=None, help="interpreter with brian2: compare CUBA with Brian2's")
@@ -253,6 +269,7 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="(with --brian2-model brunel) network size factor")
     args = ap.parse_args(argv)
 
+    threads = [int(t) for t in str(args.threads).split(",")]
     if args.brian2:
         import json
         if args.brian2_model == "brunel":
@@ -263,7 +280,7 @@ def main(argv=None) -> int:
     if args.only_brian2:
         if not args.brian2_python:
             ap.error("--only-brian2 needs --brian2-python")
-        print("\n".join(cuba_comparison(args.brian2_python, [int(s) for s in args.seeds.split(",")], args.threads)))
+        print("\n".join(cuba_comparison(args.brian2_python, [int(s) for s in args.seeds.split(",")], threads[0])))
         return 0
 
     from lifbook import network
@@ -274,36 +291,50 @@ def main(argv=None) -> int:
         return theory.brunel_rate(m["g"], m["nu_ext_ratio"], C_E=m["C_E"], gamma=m["C_I"] / m["C_E"], J=m["J"])
 
     scale = 0.2 if args.quick else 1.0
-    rows = [
-        measure("CUBA (4000)", lambda: network.cuba(seed=args.seed, threads=args.threads), 1000.0, 0.0),
-        measure(f"Brunel A, g=5, nu_ext=2 nu_thr, scale {scale:g}",
-                lambda: network.brunel(g=5.0, nu_ext_ratio=2.0, scale=scale, seed=args.seed, threads=args.threads),
-                1000.0, 200.0, mf),
-    ]
+    load0 = os.getloadavg()
+    rows = [measure("CUBA (4000)", lambda: network.cuba(seed=args.seed, threads=threads[0]), 1000.0, 0.0)]
+    for nt in threads:
+        rows.append(measure(f"Brunel A, g=5, nu_ext=2 nu_thr, scale {scale:g}",
+                            lambda: network.brunel(g=5.0, nu_ext_ratio=2.0, scale=scale, seed=args.seed,
+                                                   threads=nt), 1000.0, 200.0, mf))
+    for r in rows:
+        print(r, flush=True)
     head = (f"Machine: {_cpu()} ({len(os.sched_getaffinity(0))} CPUs available), Python "
-            f"{platform.python_version()}, NumPy {np.__version__}; numba engine, {args.threads} thread(s); "
-            f"load average before the run {os.getloadavg()[0]:.1f}.")
+            f"{platform.python_version()}, NumPy {np.__version__}, numba {_numba_version()}; "
+            f"load average (1, 5, 15 min) before the run {load0[0]:.1f}, {load0[1]:.1f}, {load0[2]:.1f}.")
     lines = [head, "",
-             "| model | neurons | synapses | build (s) | 1 s simulated: wall (s) | CPU (s) | rate (Hz) "
-             "| mean field (Hz) | ISI CV | bytes/synapse | connectivity (MiB) | peak RSS (MiB) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| model | threads | neurons | synapses | build (s) | 1 s simulated: wall (s) | CPU (s) "
+             "| CPU ns per neuron-step | rate (Hz) | mean field (Hz) | ISI CV | bytes/synapse | connectivity (MiB) "
+             "| state (MiB) | peak RSS (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         mfr = f"{r['mean_field_hz']:.2f}" if "mean_field_hz" in r else "-"
-        lines.append(f"| {r['model']} | {r['neurons']} | {r['synapses']:,} | {r['build_s']:.2f} | {r['wall_s']:.2f} "
-                     f"| {r['cpu_s']:.2f} "
+        lines.append(f"| {r['model']} | {r['threads']} | {r['neurons']} | {r['synapses']:,} | {r['build_s']:.2f} "
+                     f"| {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['ns_per_neuron_step']:.2f} "
                      f"| {r['rate_hz']:.2f} | {mfr} | {r['cv']:.3f} | {r['bytes_per_synapse']:.3f} "
-                     f"| {r['connectivity_mb']:.1f} | {r['peak_rss_mb']:.0f} |")
-    lines += ["", "Wall time depends on what else the machine runs (the load average above); the CPU time is what "
-              "the process itself used, the wall time of the same run on an otherwise idle core. Bytes per "
-              "synapse count the connectivity only (an int32 target column per synapse, int64 row pointers per "
-              "source and projection, one float64 weight per projection here)."]
+                     f"| {r['connectivity_mb']:.1f} | {r['state_mb']:.1f} | {r['peak_rss_mb']:.0f} |")
+    lines += ["", "CPU time is the fair figure on a shared machine: wall time depends on what else runs (the "
+              "load average above and below). With one thread the CPU time is the wall time the run takes on "
+              "an otherwise idle core; with several it sums the threads, their waiting included. Bytes per "
+              "synapse count the connectivity only (an int32 target column per synapse, int64 row pointers "
+              "per source and projection, one float64 weight per projection here); the state (potentials, "
+              "port currents, refractory counts, the delay ring buffer, per-neuron coefficients, the numba "
+              "engine's scratch) is per neuron, not per synapse."]
+    if args.brian2_python:
+        seeds = [int(x) for x in args.seeds.split(",")]
+        lines += ["", f"### CUBA against Brian2 (seeds {args.seeds})", ""]
+        lines += cuba_comparison(args.brian2_python, seeds, threads[0])
+    load1 = os.getloadavg()
+    lines += ["", f"Load average (1, 5, 15 min) after the run: {load1[0]:.1f}, {load1[1]:.1f}, {load1[2]:.1f}."]
     text = "\n".join(lines)
     print(text)
     if args.markdown:
+        cmd = "python bench/bench_network.py" + (" --quick" if args.quick else "")
+        cmd += f" --threads {args.threads}" if args.threads != "1" else ""
+        cmd += f" --brian2-python {args.brian2_python} --seeds {args.seeds}" if args.brian2_python else ""
         with open(args.markdown, "w") as f:
-            f.write("# Network benchmark\n\nGenerated by `python bench/bench_network.py"
-                    + (" --quick" if args.quick else "") + (f" --threads {args.threads}" if args.threads != 1 else "")
-                    + f"` on {time.strftime('%Y-%m-%d %H:%M')}.\n\n" + text + "\n")
+            f.write(f"# Network benchmark\n\nGenerated by `{cmd}` on {time.strftime('%Y-%m-%d %H:%M')} UTC.\n\n"
+                    + text + "\n")
     return 0
 
 

@@ -127,6 +127,35 @@ def test_spike_output_grows(engine, monkeypatch):
     assert len(full.ids) > 2 * 85  # the output of 85 events was doubled twice
 
 
+def test_blocks_of_steps_change_nothing(monkeypatch):
+    """The numba engine updates the neurons for a block of steps (up to the smallest delay: 15 for
+    Brunel's 1.5 ms) before it propagates their spikes. Runs cut anywhere, a spike output that
+    fills mid-block, one block of one step and the NumPy reference (step by step) all agree bitwise."""
+    from lifbook.network import core
+
+    sel = np.arange(0, 625, 5)
+    ref = network.brunel(scale=0.05, seed=3, engine="numpy").run(40.0, record=("spikes", "v"), v_neurons=sel)
+    net = network.brunel(scale=0.05, seed=3, engine="numba")
+    assert net._block == 15
+    parts = [net.run(d, record=("spikes", "v"), v_neurons=sel) for d in (0.1, 0.7, 13.3, 2.2, 23.7)]
+    steps = np.concatenate([p.steps + int(round(p.t_start / 0.1)) for p in parts])
+    np.testing.assert_array_equal(steps, ref.steps)
+    np.testing.assert_array_equal(np.concatenate([p.ids for p in parts]), ref.ids)
+    np.testing.assert_array_equal(np.concatenate([p.v for p in parts]), ref.v)
+    monkeypatch.setattr(core, "SPIKE_CAP_MIN", 1)
+    monkeypatch.setattr(core, "SPIKE_CAP_MAX", 1)  # room for 1, then 2, 4 steps' spikes: blocks cut short
+    full = network.brunel(scale=0.05, seed=3, engine="numba").run(40.0, record=("spikes", "v"), v_neurons=sel)
+    monkeypatch.setattr(core, "BLOCK_MAX", 1)
+    one = network.brunel(scale=0.05, seed=3, engine="numba")
+    assert one._block == 1
+    small = one.run(40.0, record=("spikes", "v"), v_neurons=sel)
+    for rec in (full, small):
+        np.testing.assert_array_equal(rec.steps, ref.steps)
+        np.testing.assert_array_equal(rec.ids, ref.ids)
+        np.testing.assert_array_equal(rec.v, ref.v)
+    assert len(ref.ids) > 3 * 625  # the output of 625 events grew twice
+
+
 def test_numpy_reference_and_numba_agree_bitwise():
     a = _mixed_network(seed=4, engine="numpy")
     b = _mixed_network(seed=4, engine="numba")

@@ -14,8 +14,12 @@ from . import _rng
 __all__ = ["Population", "Projection", "PoissonDrive", "Network", "NetworkRecord", "ENGINES"]
 
 ENGINES = ("auto", "numba", "numpy", "torch")
-#: Neurons per chunk of the threaded neuron update (chunks never straddle two populations).
-CHUNK = 1024
+#: Neurons per chunk of the neuron update with several threads, and with one (chunks never
+#: straddle two populations; each chunk is one call of the kernel's passes per step).
+CHUNK, CHUNK_SERIAL = 1024, 4096
+#: Largest number of steps the numba engine updates the neurons for before it propagates their
+#: spikes (a block never exceeds the smallest delay; see ``_kernel.run_steps``).
+BLOCK_MAX = 16
 #: Initial size of the spike output of one run (events), grown by doubling when a run needs more.
 SPIKE_CAP_MIN, SPIKE_CAP_MAX = 1 << 16, 1 << 22
 
@@ -399,11 +403,12 @@ class NetworkRecord:
 
 # -- the network ------------------------------------------------------------------------------
 def _numba_kernel():
+    """``(one thread, several threads)``: the two compilations of the fused loop, or None without numba."""
     try:
         from . import _kernel
     except ImportError:  # pragma: no cover - numba missing or broken
         return None
-    return _kernel.run_steps
+    return _kernel.run_steps, _kernel.run_steps_parallel
 
 
 class Network:
@@ -416,10 +421,13 @@ class Network:
     installed, else NumPy). On the CPU all give the same spikes and bitwise the same potentials
     (on CUDA see :mod:`lifbook.network._reference`). The state lives in NumPy arrays between runs
     (``v``, ``ref``, ``g``, ``ring``); a CUDA run copies it to the device and back.
-    ``threads``: threads of the numba engine (default 1). More threads split every step into two
-    parallel regions (neuron update by chunks of neurons, spike propagation by ranges of target
-    columns), with a synchronisation after each: worth it on idle cores for large networks, and
-    much slower on a machine whose cores are busy with other work. The results do not depend on it.
+    ``threads``: threads of the numba engine (default 1, the fastest for small networks such as
+    CUBA). The numba engine updates the neurons for a block of steps (as many as the smallest
+    delay, at most :data:`BLOCK_MAX`) before it propagates their spikes; more threads split each
+    block into two parallel regions (neuron update by chunks of neurons, spike propagation by
+    ranges of target columns), with a synchronisation after each: worth it on idle cores for
+    large networks with long delays (Brunel's 1.5 ms is a block of 15 steps), and slower on a
+    machine whose cores are busy with other work. The results do not depend on it.
 
     One step from ``t`` to ``t + dt``, for every neuron (see :class:`Population` for the model):
 
@@ -437,12 +445,12 @@ class Network:
     4. the spikes of this step are sent along every projection's CSR row into a ring buffer of
        ``max(delay steps) + 1`` slots per port column.
 
-    Steps 1 and 3 are lifbook's CLIF update itself: the fused loop (``_kernel._neuron``) and the
-    NumPy/torch reference (``_reference``) call :func:`lifbook.dynamics.propagate` (the membrane
-    over the step, with the ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`)
-    and :func:`lifbook.dynamics.threshold_reset`, the two halves of
-    :func:`lifbook.dynamics.neuron_update`; the ports' currents (step 1) and the delta jumps
-    (step 2) are added in between.
+    Steps 1 and 3 are lifbook's CLIF update itself: the fused loop (``_kernel._update_chunk``,
+    which runs each step as vectorised passes over contiguous arrays) and the NumPy/torch
+    reference (``_reference``) call :func:`lifbook.dynamics.propagate` (the membrane over the step,
+    with the ``"exact"`` coefficients of :class:`lifbook.params.LIFCoefficients`) and
+    :func:`lifbook.dynamics.threshold_reset`, the two halves of :func:`lifbook.dynamics.neuron_update`;
+    the ports' currents (step 1) and the delta jumps (step 2) are added in between.
     ``tests/test_network.py`` holds a network without synapses bitwise to :class:`lifbook.CLIFPopulation`.
 
     The state (potentials, port currents, refractory counters, spikes in flight, the step
@@ -560,7 +568,6 @@ class Network:
             lamc.append(lc)
             ws.append(d.weight)
         self.drv_key = np.array(keys, dtype=np.uint64)
-        self._drv_h = np.zeros(len(keys), dtype=np.uint64)
         self.drv_m = np.array(ms, dtype=np.int64)
         self.drv_lamc = np.array(lamc, dtype=np.float64)
         self.drv_cdf = (np.array([_rng.cdf_table(lc) for lc in lamc]) if lamc
@@ -618,15 +625,23 @@ class Network:
         L = int(self.prj_delay.max()) + 1 if R else 1
         self.ring = np.zeros((L, self.n_cols))
         self.k = 0
-        self._spk = np.zeros(N, dtype=np.int32)
-        self._spk_tmp = np.zeros(N, dtype=np.int32)
-        lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), CHUNK) for i in range(n_pop)]
+        # numba engine: blocks of steps (at most the smallest delay) and per-step scratch of a block
+        d_min = int(self.prj_delay.min()) if R else BLOCK_MAX
+        self._block = max(1, min(d_min, BLOCK_MAX, (1 << 22) // N))
+        B = self._block
+        self._drv_h = np.zeros((B, len(keys)), dtype=np.uint64)
+        self._spk = np.zeros((B, N), dtype=np.int32)
+        self._spk_tmp = np.zeros((B, N), dtype=np.int32)
+        self._vf, self._inc, self._tot, self._u = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
+        self._flag = np.zeros(N, dtype=np.bool_)
+        ch = CHUNK_SERIAL if self.threads == 1 else CHUNK
+        lo = [np.arange(int(self.pop_start[i]), int(self.pop_start[i + 1]), ch) for i in range(n_pop)]
         self._chunk_pop = np.concatenate([np.full(c.size, i, dtype=np.int64) for i, c in enumerate(lo)])
         self._chunk_lo = np.concatenate(lo).astype(np.int64)
-        self._chunk_hi = np.minimum(self._chunk_lo + CHUNK, self.pop_start[1:][self._chunk_pop])
-        self._chunk_cnt = np.zeros(self._chunk_lo.size, dtype=np.int64)
-        self._pop_lo = np.zeros(n_pop, dtype=np.int64)
-        self._pop_hi = np.zeros(n_pop, dtype=np.int64)
+        self._chunk_hi = np.minimum(self._chunk_lo + ch, self.pop_start[1:][self._chunk_pop])
+        self._chunk_cnt = np.zeros((B, self._chunk_lo.size), dtype=np.int64)
+        self._pop_lo = np.zeros((B, n_pop), dtype=np.int64)
+        self._pop_hi = np.zeros((B, n_pop), dtype=np.int64)
 
     # -- inspection -----------------------------------------------------------------------
     @property
@@ -647,10 +662,12 @@ class Network:
         return start + loc
 
     def memory(self) -> dict:
-        """Bytes held by the connectivity and the state (NumPy ``nbytes``), and bytes per synapse."""
+        """Bytes held by the connectivity and the state (NumPy ``nbytes``; the state includes the numba
+        engine's scratch), and bytes per synapse (connectivity only)."""
         conn = self.indptr.nbytes + self.indices.nbytes + self.weights.nbytes
         state = sum(a.nbytes for a in (self.v, self.ref, self.g, self.ring, self.u_rest, self.u_th, self.u_reset,
-                                       self.a_m, self.b_m, self.n_ref, self.x, self.c_col))
+                                       self.a_m, self.b_m, self.n_ref, self.x, self.c_col, self._spk, self._spk_tmp,
+                                       self._vf, self._inc, self._tot, self._u, self._flag))
         return {"synapses": self.n_synapses, "connectivity_bytes": int(conn), "state_bytes": int(state),
                 "bytes_per_synapse": conn / max(1, self.n_synapses)}
 
@@ -721,17 +738,22 @@ class Network:
             meta={"engine": eng, "seed": self.seed, "threads": self.threads if eng == "numba" else 1})
 
     def _loop(self, eng, k_end, rec_spikes, out_step, out_id, n_out, sel, v_out, k_rec0, col_parts):
+        if eng == "numba":  # the recorded neurons by chunk
+            sel_order = np.argsort(sel, kind="stable").astype(np.int64)
+            sel_ptr = np.searchsorted(sel[sel_order], np.append(self._chunk_lo, self.n)).astype(np.int64)
         while self.k < k_end:
             if eng == "numba":
-                k, n_out = self._kernel(
-                    self.k, k_end, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset, self.n_ref, self.x,
+                kernel = self._kernel[0 if col_parts.size == 2 else 1]
+                k, n_out = kernel(
+                    self.k, k_end, self._block, self.u_rest, self.a_m, self.b_m, self.u_th, self.u_reset,
+                    self.n_ref, self.x,
                     self.v, self.ref, self.pop_start, self.pop_port_ptr, self.port_off, self.port_delta,
                     self.port_a, self.c_col, self.g, self.port_drive_ptr, self.drv_key, self._drv_h, self.drv_m,
                     self.drv_lamc, self.drv_cdf, self.drv_w, self.prj_src, self.prj_delay, self.prj_indptr_off,
                     self.prj_w_off, self.prj_w_scalar, self.indptr, self.indices, self.weights, self.ring,
                     self._spk, self._pop_lo, self._pop_hi, self._chunk_pop, self._chunk_lo, self._chunk_hi,
-                    self._chunk_cnt, self._spk_tmp, col_parts, rec_spikes, out_step, out_id, n_out, sel, v_out,
-                    k_rec0)
+                    self._chunk_cnt, self._spk_tmp, col_parts, self._vf, self._inc, self._tot, self._u, self._flag,
+                    rec_spikes, out_step, out_id, n_out, sel, sel_order, sel_ptr, v_out, k_rec0)
             else:
                 from ._reference import make_ops, run_steps
                 ops = make_ops(eng, self.device)
