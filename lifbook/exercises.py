@@ -778,3 +778,28 @@ def check_membrane_variance(answer, rate: float, weight: float, n_sources: int =
 
 
 __all__ += ["check_isi_cv", "check_membrane_variance"]
+
+
+def check_dead_time_cv(answer, rate: float, t_ref: float, rtol: float = 0.01) -> Feedback:
+    """Check the CV of a Poisson process with a dead time: ``1 - rate t_ref`` (``rate`` Hz, ``t_ref`` ms).
+
+    Intervals are ``t_ref`` plus an exponential interval of mean ``1/rate - t_ref``: the standard
+    deviation is that mean, so ``CV = (1/rate - t_ref) / (1/rate) = 1 - rate t_ref``.
+
+    >>> check_dead_time_cv(0.9, 50.0, 2.0)
+    correct: the CV of a Poisson process with dead time is 0.9 (1 - rate t_ref).
+    """
+    nu = rate * 1e-3  # 1/ms
+    if not 0 < nu * t_ref < 1:
+        raise ValueError(f"rate, t_ref: need 0 < rate t_ref < 1, got {rate} Hz and {t_ref} ms")
+    expected = 1.0 - nu * t_ref
+    mistakes = {"that is the CV without the dead time (a Poisson process).": 1.0,
+                "that is the squared CV (variance over squared mean).": expected ** 2,
+                "that is std / mean with the exponential part's own mean: use the mean of the whole interval.":
+                    1.0 / (1.0 - nu * t_ref)}
+    return check_value(answer, expected, what="the CV of a Poisson process with dead time", unit="", rtol=rtol,
+                       explain="1 - rate t_ref", mistakes=mistakes,
+                       hint="The dead time adds to the mean of the interval but not to its spread.")
+
+
+__all__ += ["check_dead_time_cv"]

@@ -28,3 +28,15 @@ def test_check_membrane_variance_campbell_and_mistakes():
     lam = 1000 * 5e-3
     assert check_membrane_variance(lam * 0.5 ** 2 * 25.0 / (2 * 25.0), 5.0, 0.5, n_sources=1000, tau_m=20.0,
                                    tau_syn=5.0)
+
+
+def test_check_dead_time_cv():
+    from lifbook.exercises import check_dead_time_cv
+    import pytest
+    assert check_dead_time_cv(0.9, 50.0, 2.0) and not check_dead_time_cv(0.95, 50.0, 2.0)
+    assert "without the dead time" in check_dead_time_cv(1.0, 50.0, 2.0).message
+    assert "squared" in check_dead_time_cv(0.81, 50.0, 2.0).message
+    assert "whole interval" in check_dead_time_cv(1 / 0.9, 50.0, 2.0).message
+    assert not check_dead_time_cv(..., 50.0, 2.0).answered
+    with pytest.raises(ValueError, match="rate"):
+        check_dead_time_cv(0.5, 600.0, 2.0)
