@@ -815,8 +815,9 @@ def eif_rate_diffusion(I, sigma, params: ELIFParams | None = None, *, h: float =
     is solved by threshold integration (Richardson 2007) on a grid of ``h`` mV, from ``u_th``
     down to 10 standard deviations of the free potential below ``min(u_reset, u_rest + R I)``.
     The error is second order in ``h``; at the default ``h = 0.01`` mV the rate is within 1e-4
-    (relative) of the converged value (tests/test_theory_irregular.py), and the same integration
-    with the LIF's drift reproduces :func:`lif_rate_diffusion` to 1e-5. ``sigma = 0`` gives
+    (relative) of the converged value, and the same integration with the LIF's drift reproduces
+    :func:`lif_rate_diffusion` to 1e-4 (both checked by the test suite). A small ``delta_T`` needs
+    a finer grid (``h`` of about ``delta_T / 50``). ``sigma = 0`` gives
     :func:`eif_rate` (from rest). Continuous time: a simulation on a grid of ``dt`` differs by
     its integration error. Scalar parameters only; ``I`` and ``sigma`` broadcast.
     """
