@@ -73,8 +73,9 @@ def fi_curve(model, currents, duration: float = 1000.0, *, steady: bool = True, 
 # -- the noisy f-I curve (chapter 3) ---------------------------------------------------------------
 
 def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warmup: float = 100.0, *,
-                   params=None, seed: int = 0, chunk_steps: int = 500, **overrides) -> np.ndarray:
-    """Simulated mean rate (Hz) of CLIF neurons driven by white noise of mean ``currents``.
+                   params=None, seed: int = 0, chunk_steps: int = 500, model: str = "CLIF",
+                   **overrides) -> np.ndarray:
+    """Simulated mean rate (Hz) of CLIF (or ELIF) neurons driven by white noise of mean ``currents``.
 
     For each mean current (nA) ``n`` neurons, each with its own noise of amplitude ``sigma`` (nA,
     :func:`~lifbook.inputs.white_noise`),
@@ -83,13 +84,23 @@ def noisy_fi_curve(currents, sigma, n: int = 200, duration: float = 1000.0, warm
     ``chunk_steps * len(currents) * n`` numbers. Compare with
     :func:`lifbook.theory.lif_rate_diffusion` (``on_grid=True``); the statistical error of each
     rate is about ``sqrt(rate / (n * duration))`` (Poisson-like counts).
-    """
-    from .params import CLIFParams
 
-    p = (params or CLIFParams()).replace(**overrides) if overrides else (params or CLIFParams())
+    ``model="ELIF"`` runs :class:`lifbook.ELIFPopulation` neurons (``params`` an
+    :class:`~lifbook.params.ELIFParams`, default the ELIF defaults) under the same noise (its
+    ``sigma_x`` uses the ELIF's ``tau_m``); compare with :func:`lifbook.theory.eif_rate_diffusion`,
+    which is continuous in time (the simulation adds the integrator's error at ``dt``).
+    """
+    from .params import CLIFParams, ELIFParams
+
+    model = choice("model", model, ("CLIF", "ELIF"))
+    default = ELIFParams() if model == "ELIF" else CLIFParams()
+    p = (params or default).replace(**overrides) if overrides else (params or default)
+    if model == "ELIF" and not isinstance(p, ELIFParams):
+        raise TypeError(f"params: model='ELIF' needs ELIFParams, got {type(p).__name__}")
     I = real_array("currents", currents, "nA", ndim=1)
     n = positive_int("n", n)
-    pop = CLIFPopulation(shape=(I.size, int(n)), params=p, backend="numpy")
+    cls = ELIFPopulation if model == "ELIF" else CLIFPopulation
+    pop = cls(shape=(I.size, int(n)), params=p, backend="numpy")
     n_warm = int(round(warmup / p.dt))
     n_count = int(round(duration / p.dt))
     if n_count < 1 or n_warm < 0:

@@ -723,3 +723,83 @@ def check_chronaxie(answer, params=None, rtol: float = 0.01, **overrides) -> Fee
 
 
 __all__ += ["check_strength_duration", "check_chronaxie"]
+
+
+# -- checks for chapter 7 (irregular firing) ------------------------------------------------------
+def check_isi_cv(answer, I: float, sigma: float, params=None, rtol: float = 0.1, **overrides) -> Feedback:
+    """Check the CV of the interspike intervals of LIF neurons under white noise (mean ``I``, amplitude ``sigma``, nA).
+
+    Expected: the diffusion approximation on lifbook's grid, :func:`lifbook.theory.lif_cv_diffusion`
+    with ``on_grid=True``. The default tolerance of 10% allows for a CV measured from a
+    simulation of about a hundred neurons for a second (a CV from few intervals per neuron is
+    biased low).
+
+    >>> check_isi_cv(0.76, 1.4, 0.6)
+    correct: the ISI CV at I = 1.4 nA, sigma = 0.6 nA is 0.7644 (diffusion approximation on the grid).
+    """
+    p = (params or CLIFParams()).replace(**overrides)
+    expected = float(theory.lif_cv_diffusion(I, sigma, p, on_grid=True))
+    mistakes = {}
+    if expected < 0.85:
+        mistakes["that is the CV of a Poisson process; at this input the intervals are more regular than that."] = 1.0
+    if expected > 0.3:
+        mistakes["that looks like the variance of the intervals over their squared mean (CV squared); take the "
+                 "square root."] = expected ** 2
+    return check_value(answer, expected, what=f"the ISI CV at I = {I:g} nA, sigma = {sigma:g} nA", unit="",
+                       rtol=rtol, explain="diffusion approximation on the grid", mistakes=mistakes,
+                       hint="CV = std(ISI) / mean(ISI); pool many intervals (many neurons or a long run).")
+
+
+def check_membrane_variance(answer, rate: float, weight: float, n_sources: int = 1, tau_m: float = 8.0,
+                            tau_syn: float = 0.0, rtol: float = 0.02) -> Feedback:
+    """Check the variance (mV^2) of the free potential under Poisson shot noise (Campbell's theorem).
+
+    ``n_sources`` Poisson trains of ``rate`` Hz, weight ``weight`` mV, on a delta port
+    (``tau_syn = 0``) or an exponential one; expected: ``var_u`` of
+    :func:`lifbook.network.theory.shot_noise` (delta port: ``lambda w^2 tau_m / 2``).
+
+    >>> check_membrane_variance(1.28, 10.0, 0.2, n_sources=800)
+    correct: the variance of the potential is 1.28 mV^2 (Campbell's theorem: lambda int h^2).
+    """
+    from .network.theory import shot_noise
+
+    s = shot_noise(rate, weight, n_sources=n_sources, tau_syn=tau_syn, tau_m=tau_m)
+    expected = float(s["var_u"])
+    mistakes = {
+        "that is twice the variance: the integral of exp(-2t/tau_m) gives tau_m / 2.": 2.0 * expected,
+        "that is the standard deviation (mV); square it for the variance.": float(np.sqrt(expected)),
+        "that uses w instead of w^2 (Campbell: the variance is lambda times the integral of h squared).":
+            float(expected / weight) if weight else float("nan"),
+        "that is the mean of the potential (lambda w tau), not its variance.": float(s["mean_u"]),
+    }
+    return check_value(answer, expected, what="the variance of the potential", unit="mV^2", rtol=rtol,
+                       explain="Campbell's theorem: lambda int h^2", mistakes=mistakes,
+                       hint="The total input rate is n_sources * rate; convert Hz to 1/ms.")
+
+
+__all__ += ["check_isi_cv", "check_membrane_variance"]
+
+
+def check_dead_time_cv(answer, rate: float, t_ref: float, rtol: float = 0.01) -> Feedback:
+    """Check the CV of a Poisson process with a dead time: ``1 - rate t_ref`` (``rate`` Hz, ``t_ref`` ms).
+
+    Intervals are ``t_ref`` plus an exponential interval of mean ``1/rate - t_ref``: the standard
+    deviation is that mean, so ``CV = (1/rate - t_ref) / (1/rate) = 1 - rate t_ref``.
+
+    >>> check_dead_time_cv(0.9, 50.0, 2.0)
+    correct: the CV of a Poisson process with dead time is 0.9 (1 - rate t_ref).
+    """
+    nu = rate * 1e-3  # 1/ms
+    if not 0 < nu * t_ref < 1:
+        raise ValueError(f"rate, t_ref: need 0 < rate t_ref < 1, got {rate} Hz and {t_ref} ms")
+    expected = 1.0 - nu * t_ref
+    mistakes = {"that is the CV without the dead time (a Poisson process).": 1.0,
+                "that is the squared CV (variance over squared mean).": expected ** 2,
+                "that is std / mean with the exponential part's own mean: use the mean of the whole interval.":
+                    1.0 / (1.0 - nu * t_ref)}
+    return check_value(answer, expected, what="the CV of a Poisson process with dead time", unit="", rtol=rtol,
+                       explain="1 - rate t_ref", mistakes=mistakes,
+                       hint="The dead time adds to the mean of the interval but not to its spread.")
+
+
+__all__ += ["check_dead_time_cv"]

@@ -75,3 +75,10 @@ def test_chapter5_numerics_explorer_has_the_monotone_limit():
     num = widgets.NumericsExplorer()
     monotone = [d for d in _grid(num, "dt") if num.compute(dt=d, I=1.5)["factor_euler"] >= 0]
     assert check_euler_stability(max(monotone), "monotone")
+
+
+def test_chapter7_irregular_explorer_has_the_exercise_values():
+    from lifbook.exercises import check_isi_cv
+    irr = widgets.IrregularExplorer()
+    assert 1.4 in _grid(irr, "mu") and 0.6 in _grid(irr, "sigma")
+    assert check_isi_cv(irr.compute(mu=1.4, sigma=0.6)["cv"], 1.4, 0.6)

@@ -47,7 +47,8 @@ def test_old_import_paths_of_moved_names_still_work():
                 "lif_trajectory", "eif_subthreshold", "lif_current_for_rate", "lif_syn_step_response",
                 "lif_psp_peak_time", "conductance_steady_state", "conductance_time_constant",
                 "lif_rate_diffusion", "DISCRETE_BARRIER_SHIFT",  # the names of lifbook/theory.py
-                "siegert_rate", "brunel_mu_sigma", "brunel_rate", "shot_noise", "isi_cv_diffusion"}
+                "siegert_rate", "brunel_mu_sigma", "brunel_rate", "shot_noise", "isi_cv_diffusion",
+                "eif_rate_diffusion", "lif_cv_diffusion"}
     assert set(theory.__all__) == expected and len(theory.__all__) == len(expected)
     homes = {}
     for sub in ("lif", "eif", "noise", "mean_field"):

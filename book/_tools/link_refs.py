@@ -58,6 +58,10 @@ CITATIONS = [
     (rf"Pehle {A} Pedersen", "2021", "pehle2021"),
     (r"Lam et al\.", "2015", "lam2015"),
     (r"Paszke et al\.", "2019", "paszke2019"),
+    (rf"Softky {A} Koch", "1993", "softky1993"),
+    (rf"Shadlen {A} Newsome", "1998", "shadlen1998"),
+    (r"Richardson", "2007", "richardson2007"),
+    (r"Campbell", "1909", "campbell1909"),
 ]
 
 # Glossary term (as in book/glossary.md) -> regex of its first mention in prose.
@@ -78,6 +82,10 @@ TERMS = {
     "Euler method": r"(?:forward |explicit )?Euler method",
     "Exact integration": r"exact integration",
     "Fixed point": r"fixed point",
+    "Coefficient of variation": r"coefficient of variation",
+    "Fano factor": r"Fano factor",
+    "Poisson process": r"Poisson process",
+    "Shot noise": r"shot noise",
 }
 
 SKIP_LINE = re.compile(r"^\s*(#|:::|```|~~~|\$\$|:[\w-]+:)")

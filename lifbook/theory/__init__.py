@@ -19,7 +19,8 @@ from .lif import (conductance_steady_state, conductance_time_constant, lif_chron
                   lif_spike_times, lif_strength_duration, lif_subthreshold, lif_syn_step_response,
                   lif_time_to_threshold, lif_trajectory)
 from .mean_field import brunel_mu_sigma, brunel_rate, siegert_rate  # noqa: F401
-from .noise import _siegert_integral, _siegert_rate, isi_cv_diffusion, lif_rate_diffusion, shot_noise  # noqa: F401
+from .noise import (_siegert_integral, _siegert_rate, eif_rate_diffusion, isi_cv_diffusion,  # noqa: F401
+                    lif_cv_diffusion, lif_rate_diffusion, shot_noise)
 
 #: How far above a barrier a Brownian path checked only at discrete times effectively has to
 #: go, in units of the standard deviation of one step, ``-zeta(1/2) / sqrt(2 pi)`` (Broadie,
