@@ -64,16 +64,20 @@ errors 10-50x smaller at 8 %, 1 gives 2.4 % and last spikes within 0.0034 ms, 5 
 0.021 ms, 10 gives 0.9 % and 0.051 ms (over the target). ``ELIF_C = 0.5``; for ``u``-sub-steps
 ``1.0`` moved the last spikes by up to 0.3 ms.
 
-Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time of one thread, 7 rounds,
-on a shared and loaded 2-core machine, so +-0.1): precise / grid per update 1.0 (CLIF float32),
-1.5 (CLIF float64), 1.5 (ELIF float32) and 1.8 (ELIF float64); before the error term, the
-``w`` sub-steps and the Hermite crossing, the same machine measured 1.0, 1.6, 3.3 and 3.0. ELIF's
-flagged steps went from 8 % to 1.4 % of the neuron-steps, their sub-steps from about 15 per upswing
-(``u`` sub-steps limited by the stiffness ``J(u)``, each a chain of five dependent ``exp`` that
-no vector hides) to one, and the crossing from a Newton search on the RK4 map (five ``exp`` per
-iteration) to a cubic. What is left in float64: the grid pass itself (a float64 refractory
-clock, the flags and the selects) costs about 1.3x the grid kernel's update, and the fix-up
-about 85 ns per flagged ELIF neuron (about 30 per block of 2048 and step).
+Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time of one thread, median of
+5-7 rounds, three runs on a shared and loaded 2-core machine): precise / grid per update
+0.98-1.01 (CLIF float32), 1.52-1.65 (CLIF float64), 1.47-1.63 (ELIF float32) and 1.81-1.87
+(ELIF float64); before the error term, the ``w`` sub-steps and the Hermite crossing, the same
+machine measured 1.01, 1.57, 3.26 and 3.04 (one run). So the issue's 1.5x is met for CLIF
+float32, about met for ELIF float32, and not for float64. ELIF's flagged steps went from 8 % to
+1.4 % of the neuron-steps, their sub-steps from about 15 per upswing (``u`` sub-steps limited by
+the stiffness ``J(u)``, each a chain of five dependent ``exp`` that no vector hides) to one, and
+the crossing from a Newton search on the RK4 map (five ``exp`` per iteration) to a cubic. What
+is left in float64: ELIF's grid pass itself (the error term, the flags, a float64 refractory
+clock, the selects) costs about 1.3x the grid kernel's update, and the fix-up about 85 ns per
+flagged ELIF neuron (about 30 per block of 2048 and step); CLIF's grid pass costs 1.17x the grid
+kernel's (float64; 0.6x in float32) and its fix-up about 33 ns per flagged neuron (0.6 % of the
+neuron-steps: the crossing and the end of the refractory period of each spike), 4 ms of a 9 ms run.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
 ``tau_syn > 0`` a potential that rises above ``u_th`` and falls back below it within one step
