@@ -43,8 +43,9 @@ The fix-up:
   ``u`` grows; the exponential term becomes a constant), in sub-steps of at most
   ``ELIF_C_W / |d(dw/dt)/dw|`` ms (``|u - u_rest - R I - delta_T| / (tau_m delta_T)``: one
   sub-step per step near the rheobase, more under a strong drive); the crossing
-  ``w = exp(-(u_th - theta_rh)/delta_T)`` inside the last sub-step from its cubic Hermite interpolant (:func:`hermite_crossing`, with ``dw/dt`` at both
-  ends; fourth order like the sub-step). Where the exponential is capped below ``u_th``
+  ``w = exp(-(u_th - theta_rh)/delta_T)`` inside the last sub-step from its cubic Hermite
+  interpolant (:func:`hermite_crossing`, with ``dw/dt`` at both ends; fourth order like the
+  sub-step). Where the exponential is capped below ``u_th``
   (``(u_th - theta_rh)/delta_T > cap``) ``w`` does not reach the threshold: there
   :func:`elif_advance_u` integrates ``u`` with Lawson's integrating-factor RK4
   (:func:`lawson_step`) in sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)``,
