@@ -418,8 +418,8 @@ class _Population:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
             t = self.time + self.params.dt * np.arange(steps)
             # Streamed forms for the CPU engines (another engine, e.g. on a GPU, gets the values as before).
-            streams = (isinstance(x, _inputs.Current) and not self.precise
-                       and self._engine.name in ("numba", "reference"))
+            streams = (isinstance(x, _inputs.Current) and self._engine.name in ("numba", "reference")
+                       and (not self.precise or self._engine.name == "numba"))
             sep = x.separable(t) if streams else None
             if sep is not None:
                 # Amplitudes times profiles, evaluated inside the engine step by step: no (T, N) array.
@@ -461,7 +461,7 @@ class _Population:
         dtype and strides, checked (finite, bounded) in place but never converted or copied whole."""
         self._bind(x)
         be = self.backend
-        if be.name == "torch" and be.device.type != "cpu" or self.precise or \
+        if be.name == "torch" and be.device.type != "cpu" or self.precise and self._engine.name != "numba" or \
                 self._engine.name not in ("numba", "reference"):
             return self._input(x)
         if is_tensor(x):

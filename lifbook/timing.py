@@ -9,13 +9,27 @@ the synaptic current as it is at that moment). This follows NEST's precise model
 
 A step runs in two passes (the numba kernels, and the NumPy/torch reference, alike):
 
-1. the grid pass, the same vectorised update as ``spike_timing="grid"`` (CLIF: the exact
-   propagator; ELIF: ETD2, :func:`etd2_step`) for every neuron, which also raises a *flag* for
-   the neurons that need more: a grid crossing (``u' >= u_th``), a refractory period that ends
-   inside the step (``0 < ref < dt``), and for ELIF a step whose error estimate, the size of the
-   ETD2 correction ``|u' - A|`` (``A`` the exponential-Euler predictor), exceeds
-   :func:`elif_tol` (``ELIF_TOL_K dt^2``, 1e-3 mV at ``dt = 0.1`` ms);
+1. the grid pass, a vectorised update of every neuron (CLIF: the exact propagator, the update of
+   ``spike_timing="grid"``; ELIF: ETD2, :func:`etd2_step`, plus its leading local error term,
+   below), which also raises a *flag* for the neurons that need more: a grid crossing
+   (``u' >= u_th``), a refractory period that ends inside the step (``0 < ref < dt``), and for
+   ELIF a step whose ETD2 correction ``|u' - A|`` (``A`` the exponential-Euler predictor)
+   exceeds :func:`elif_tol` (``ELIF_TOL_K dt^2``, 0.03 mV at ``dt = 0.1`` ms) or where
+   ``k_nl E(A) > delta_T`` (``dt`` times the slope ``dN/du`` of the exponential term above 1:
+   the expansion behind the error term fails there);
 2. the fix-up, :func:`fixup`, one neuron at a time for the flagged ones only.
+
+ELIF's grid pass, the error term: for ``du/dt = -(u - u_inf)/tau_m + N(u)``,
+``N(u) = (delta_T/tau_m) exp((u - theta_rh)/delta_T)``, ETD2's local error over a step ``h`` is
+``h^3 (N_u dN/dt / 4 - d^2N/dt^2 / 12) + O(h^4)``, which, with ``N_u = N/delta_T``, is
+``corr (h N + h (u - u_inf)/tau_m + h delta_T/tau_m) / (6 delta_T)`` with ``corr = u' - A``
+(``~ h^2 N (du/dt) / (2 delta_T)``). The grid pass adds it, evaluated as
+``corr (k_nl (E(u) + delta_T) + u - Phi(u)) / (6 delta_T)`` (``E(u) = delta_T exp(...)``, the
+kernels' exponential term; ``Phi(u)`` the linear flow over the step, so ``u - Phi(u) ~ h (u -
+u_inf)/tau_m``; ``k_nl ~ h/tau_m``): no further ``exp``, and the unflagged steps are third order.
+With a synaptic filter the term of the current's own drift (``N_u R dI/dt / tau_m``) is left
+out: second order while the current changes. The same expression, in the same order, runs in
+NumPy, torch and the numba kernels (one function, :func:`grid_pass`).
 
 The fix-up:
 
@@ -24,41 +38,47 @@ The fix-up:
 * CLIF with ``tau_syn > 0``: ``u(s)`` is a sum of exponentials (the exact propagator over a
   length ``s``, :func:`propagator`); the crossing by safeguarded Newton on it (bisection
   whenever Newton leaves the bracket) to :data:`T_TOL`.
-* ELIF: Lawson's integrating-factor RK4 (:func:`lawson_step`; the linear part, synaptic current
-  included, exact) in sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` with
-  ``J(u) = (exp(min((u - theta_rh)/delta_T, cap)) - 1)/tau_m``, the stiffness of the
-  exponential term, and ``|du/dt|/delta_T`` the rate at which that term changes along the
-  trajectory (it limits the sub-steps under a large drive); the crossing inside the last
-  sub-step by safeguarded Newton on the sub-step length (the RK4 map is smooth in it), to
-  :data:`T_TOL`.
+* ELIF (:func:`elif_advance`): classical RK4 in ``w = exp(-(u - theta_rh)/delta_T)``
+  (:func:`elif_advance_w`), where the upswing is not stiff (``dw/dt`` tends to ``-1/tau_m`` as
+  ``u`` grows; the exponential term becomes a constant), in sub-steps of at most
+  ``ELIF_C_W / |d(dw/dt)/dw|`` ms (``|u - u_rest - R I - delta_T| / (tau_m delta_T)``: one
+  sub-step per step near the rheobase, more under a strong drive); the crossing
+  ``w = exp(-(u_th - theta_rh)/delta_T)`` inside the last sub-step from its cubic Hermite
+  interpolant (:func:`hermite_crossing`, with ``dw/dt`` at both ends; fourth order like the
+  sub-step). Where the exponential is capped below ``u_th``
+  (``(u_th - theta_rh)/delta_T > cap``) ``w`` does not reach the threshold: there
+  :func:`elif_advance_u` integrates ``u`` with Lawson's integrating-factor RK4
+  (:func:`lawson_step`) in sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)``,
+  ``J(u) = (exp(min((u - theta_rh)/delta_T, cap)) - 1)/tau_m``, and the crossing by
+  :func:`elif_substep_crossing` (the Hermite interpolant in ``u``).
 
 The constants (measured on issue 8's workload: ``tau_m = 10``, ``u_rest = u_reset = -65``,
 ``theta_rh = -55``, ``delta_T = 2``, ``u_th = -30`` mV, ``R = 10`` MOhm, ``t_ref = 2`` ms,
-``dt = 0.1`` ms, 1 s at 0.85, 1, 2 and 4 nA, against :func:`lifbook.reference.spike_times`):
-``ELIF_TOL_K = 0.1`` mV/ms^2 (1e-3 mV at ``dt = 0.1``) gives first spikes within 2.3e-3 ms,
-last spikes within 0.025 ms and exact counts, with 4-35 % of the steps redone (more at higher
-rates: the upswing is a larger part of the interval); 1e-2 mV was too loose (last spike 0.048
-ms off), and scaling with ``dt**2`` makes the spike-time error O(dt^2) (slopes 1.86-2.00 over
-dt = 0.4 ... 0.05 ms). ``ELIF_C = 0.5``: 1.5 RK4 sub-steps per redone step on average; ``1.0``
-moved the last spikes by up to 0.3 ms. A relative criterion (correction against the step's
-change of ``u``) was tried: it shifts the work towards low rates without a better
-accuracy-per-cost, so the absolute one stays.
+``dt = 0.1`` ms, 1 s at 0.85, 1, 2 and 4 nA, against :func:`lifbook.reference.spike_times`
+(DOP853)): ``ELIF_TOL_K = 3`` mV/ms^2 (0.03 mV at ``dt = 0.1``) gives first spikes within
+3.5e-4 ms, last spikes within 0.012 ms and exact counts; spike-time errors converge with slopes
+2.8-3.0 over dt = 0.4 ... 0.05 ms (at 1 and 2 nA over 300 ms); 1.4 % of the neuron-steps of
+``bench/bench_methods.py``'s ELIF workload are flagged (a crossing, a refractory end, or the
+upswing). For comparison on the same workload: plain ETD2 with ``ELIF_TOL_K = 0.1`` (the
+previous criterion) flagged 8 % with last spikes within 0.025 ms; with the error term, 0.1 gives
+errors 10-50x smaller at 8 %, 1 gives 2.4 % and last spikes within 0.0034 ms, 5 gives 1.2 % and
+0.021 ms, 10 gives 0.9 % and 0.051 ms (over the target). ``ELIF_C = 0.5``; for ``u``-sub-steps
+``1.0`` moved the last spikes by up to 0.3 ms.
 
-Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time, on a shared 2-core
-machine under heavy load): precise / grid per update is 1.8-2.2 (float32) and 1.8-1.9 (float64)
-for CLIF, 6.2-6.4 (float32) and 1.55-1.6 (float64) for ELIF; CLIF without spikes (the grid pass
-alone) 1.0 (float32) and 1.4 (float64). The numba kernels gather the flagged neurons of a block (without a synaptic
-filter) and advance them together in vectorised loops (:mod:`lifbook.engine.precise_kernels`);
-that took the ratios down from 2.4-2.6 (CLIF), 12.5 (ELIF float32) and 2.1 (ELIF float64) with
-a scalar fix-up per neuron. What is left: about 30 ns per flagged CLIF neuron (two per spike:
-the crossing, the end of the refractory period; a dozen per block and step, too few to fill the
-vectors, against 0.2-0.4 ns per neuron for the grid update) and about 60 ns per flagged ELIF
-neuron (1.4 Lawson sub-steps of five ``exp`` on average, a scalar Newton search at a crossing),
-against 1 ns for a float32 ETD2 update (10 ns in float64, where the C library's ``exp`` is
-scalar). In that workload (inputs around the rheobase, from rest) 0.6 % of the CLIF and 8 % of
-the ELIF neuron-steps are flagged. So the issue's target of 1.5x is not met: nearly (ELIF
-float64), not for CLIF, and far from it for float32 ELIF, whose grid update is 10x cheaper than
-the float64 one the fix-up must match.
+Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time of one thread, median of
+5-7 rounds, three runs on a shared and loaded 2-core machine): precise / grid per update
+0.98-1.01 (CLIF float32), 1.52-1.65 (CLIF float64), 1.47-1.63 (ELIF float32) and 1.81-1.87
+(ELIF float64); before the error term, the ``w`` sub-steps and the Hermite crossing, the same
+machine measured 1.01, 1.57, 3.26 and 3.04 (one run). So the issue's 1.5x is met for CLIF
+float32, about met for ELIF float32, and not for float64. ELIF's flagged steps went from 8 % to
+1.4 % of the neuron-steps, their sub-steps from about 15 per upswing (``u`` sub-steps limited by
+the stiffness ``J(u)``, each a chain of five dependent ``exp`` that no vector hides) to one, and
+the crossing from a Newton search on the RK4 map (five ``exp`` per iteration) to a cubic. What
+is left in float64: ELIF's grid pass itself (the error term, the flags, a float64 refractory
+clock, the selects) costs about 1.3x the grid kernel's update, and the fix-up about 85 ns per
+flagged ELIF neuron (about 30 per block of 2048 and step); CLIF's grid pass costs 1.17x the grid
+kernel's (float64; 0.6x in float32) and its fix-up about 33 ns per flagged neuron (0.6 % of the
+neuron-steps: the crossing and the end of the refractory period of each spike), 4 ms of a 9 ms run.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
 ``tau_syn > 0`` a potential that rises above ``u_th`` and falls back below it within one step
@@ -82,21 +102,27 @@ import numpy as np
 
 from .dynamics import LIFState
 
-__all__ = ["SPIKE_TIMINGS", "ELIF_TOL_K", "ELIF_C", "PreciseCoefficients", "FIXUP_FIELDS",
+__all__ = ["SPIKE_TIMINGS", "ELIF_TOL_K", "ELIF_C", "ELIF_C_W", "PreciseCoefficients", "FIXUP_FIELDS",
            "elif_tol", "grid_pass", "precise_step", "T_TOL", "check_spike_timing", "propagator", "lawson_step",
-           "etd2_step", "clif_crossing", "elif_advance", "fixup", "compiled"]
+           "etd2_step", "clif_crossing", "hermite_crossing", "elif_substep_crossing", "w_rhs", "w_substep_crossing",
+           "w_form", "elif_advance", "elif_advance_w", "elif_advance_u", "fixup", "compiled"]
 
 #: Accepted values of the ``spike_timing`` keyword.
 SPIKE_TIMINGS = ("grid", "precise")
 
 #: ELIF: a step whose ETD2 correction ``|u' - A|`` exceeds ``ELIF_TOL_K * dt**2`` is redone with
-#: sub-steps (mV/ms^2: 1e-3 mV at dt = 0.1 ms). Scaled with ``dt**2`` so that the set of refined
-#: potentials does not depend on ``dt`` and the ETD2 steps outside it keep their order 2.
-ELIF_TOL_K = 0.1
+#: sub-steps (mV/ms^2: 0.03 mV at dt = 0.1 ms). Scaled with ``dt**2`` so that the set of refined
+#: potentials does not depend on ``dt`` and the steps outside it keep their order (3, see above).
+ELIF_TOL_K = 3.0
 
-#: ELIF: sub-steps are at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` ms long (1/ms rates: the
-#: stiffness of the exponential term, and how fast it changes along the trajectory).
+#: ELIF in ``u`` (:func:`elif_advance_u`): sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` ms
+#: (1/ms rates: the stiffness of the exponential term, and how fast it changes along the trajectory).
 ELIF_C = 0.5
+
+#: ELIF in ``w`` (:func:`elif_advance_w`): sub-steps of at most ``ELIF_C_W / |d(dw/dt)/dw|`` ms. ``|d(dw/dt)/dw|``
+#: is the linear drive's rate (1/ms); under a strong drive (30 nA from -64 mV) 0.5 left 0.01 mV per 0.1 ms,
+#: 0.1 leaves 1e-5 mV; near the rheobase it allows sub-steps longer than ``dt`` (one per step).
+ELIF_C_W = 0.1
 
 #: Crossing times are located to this accuracy (ms).
 T_TOL = 1e-13
@@ -174,12 +200,21 @@ def grid_pass(v, i, ref, x, c, dt, tol, where, minimum, exp, SYN, EXP):
     free = ref < dt
     flag = ref > zero
     if EXP:
-        e_u = c.delta_T * exp(minimum((v - c.theta_rh) / c.delta_T, c.arg_cap))
+        q_u = (v - c.theta_rh) / c.delta_T
+        x_u = exp(minimum(q_u, c.arg_cap))
+        e_u = c.delta_T * x_u
         a = v_free + c.k_nl * e_u
-        e_a = c.delta_T * exp(minimum((a - c.theta_rh) / c.delta_T, c.arg_cap))
+        q_a = (a - c.theta_rh) / c.delta_T
+        e_a = c.delta_T * exp(minimum(q_a, c.arg_cap))
         corr = c.k_nl2 * (e_a - e_u)
-        v_free = a + corr
-        flag = flag | (corr > tol) | (corr < -tol)
+        # ETD2's leading local error corr (k_nl (E(u) + delta_T) + u - Phi(u))/(6 delta_T) (module docstring),
+        # added as corr (2 k_nl E(u)/delta_T + k_nl - (a - u)/delta_T)/6: no further division per neuron.
+        # 1/6 from dt/dt, in the state's type (a float64 literal would widen float32 lanes in numba).
+        one = dt / dt
+        three = one + one + one
+        sixth = one / (three + three)
+        v_free = a + corr + corr * ((c.k_nl * (x_u + x_u) + c.k_nl) - (q_a - q_u)) * sixth
+        flag = flag | (corr > tol) | (corr < -tol) | (c.k_nl * e_a > c.delta_T)
     flag = flag | (v_free >= c.u_th)
     v_new = where(free, v_free, c.u_reset)
     ref_new = where(free, zero * ref, ref - dt)
@@ -362,6 +397,51 @@ def _newton_crossing(u0, i0, x, L, u_end, tau_m, u_rest, u_th, R, tau_syn, theta
     return hi
 
 
+def hermite_crossing(u0, f0, u1, f1, h, u_th):
+    """``s`` in ``[0, h]`` where the cubic Hermite interpolant of ``u`` reaches ``u_th``.
+
+    The interpolant matches ``u0``, ``du/dt = f0`` at 0 and ``u1``, ``f1`` at ``h`` (ms);
+    ``u0 < u_th <= u1``. Safeguarded Newton on the cubic (bisection whenever Newton leaves the
+    bracket) to :data:`T_TOL`, from the linear interpolant's root. No ``exp``: a few dozen flops.
+    """
+    d = u1 - u0
+    a1 = h * f0
+    a2 = 3.0 * d - 2.0 * a1 - h * f1
+    a3 = -2.0 * d + a1 + h * f1
+    g0 = u0 - u_th
+    lo = 0.0
+    hi = 1.0
+    th = -g0 / d if d > 0.0 else 0.5
+    tol = T_TOL / h if h > 0.0 else 1.0
+    for _ in range(MAX_ITER):
+        g = g0 + th * (a1 + th * (a2 + th * a3))
+        if g >= 0.0:
+            hi = th
+        else:
+            lo = th
+        dg = a1 + th * (2.0 * a2 + 3.0 * th * a3)
+        new = th - g / dg if dg > 0.0 else -1.0
+        if not (lo < new < hi):
+            new = 0.5 * (lo + hi)
+        if abs(new - th) <= tol or hi - lo <= tol:
+            return h * min(max(new, 0.0), 1.0)
+        th = new
+    return h * hi
+
+
+def elif_substep_crossing(u0, i0, x, hs, u1, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap):
+    """The crossing time (ms) inside one ELIF sub-step of ``hs`` ms from ``(u0, I0)`` that ends at ``u1 >= u_th``.
+
+    The RK4 sub-step's dense output: :func:`hermite_crossing` with ``du/dt`` of the differential
+    equation at both ends (``O(hs^4)``, the order of the sub-step; the sub-steps at a crossing
+    are short, ``hs <= ELIF_C / J(u)``).
+    """
+    cur1 = x + math.exp(-hs / tau_syn) * (i0 - x) if tau_syn > 0.0 else x
+    f0 = _rhs(u0, i0 if tau_syn > 0.0 else x, tau_m, u_rest, R, theta_rh, delta_T, cap, True)
+    f1 = _rhs(u1, cur1, tau_m, u_rest, R, theta_rh, delta_T, cap, True)
+    return hermite_crossing(u0, f0, u1, f1, hs, u_th)
+
+
 def clif_crossing(u0, i0, x, L, u_end, tau_m, u_rest, u_th, R, tau_syn):
     """Time (ms, in ``[0, L]``) at which the exact CLIF solution from ``(u0, I0)`` reaches ``u_th``.
 
@@ -377,11 +457,101 @@ def clif_crossing(u0, i0, x, L, u_end, tau_m, u_rest, u_th, R, tau_syn):
     return min(max(s, 0.0), L)
 
 
-def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap):
-    """Integrate ELIF over ``L`` ms from ``(u0, I0)`` with stiffness-limited Lawson RK4 sub-steps.
+def w_rhs(w, cur, tau_m, u_rest, R, theta_rh, delta_T, w_min):
+    """``dw/dt`` (1/ms) of ELIF in ``w = exp(-(u - theta_rh)/delta_T)`` at current ``cur`` (nA).
 
-    Returns ``(u, crossed, s)``: the potential at ``L`` (if no crossing), whether ``u`` reached
-    ``u_th``, and the crossing time ``s`` (ms from the start) if it did.
+    ``dw/dt = -(w/delta_T) (-(u - u_rest) + R I)/tau_m - 1/tau_m`` with ``u = theta_rh - delta_T ln w``
+    (the exponential term becomes the constant ``-1/tau_m``); held at its value at ``w_min =
+    exp(-cap)`` below it (the capped exponential; only the stages of a sub-step past ``u_th`` get there).
+    """
+    wc = max(w, w_min)
+    u = theta_rh - delta_T * math.log(wc)
+    return -(wc / delta_T) * ((-(u - u_rest) + R * cur) / tau_m) - 1.0 / tau_m
+
+
+def w_substep_crossing(w0, i0, x, hs, w1, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, w_min, w_th):
+    """The crossing time (ms) inside one sub-step in ``w`` of ``hs`` ms from ``(w0, I0)`` that ends at ``w1 <= w_th``.
+
+    The RK4 sub-step's dense output: :func:`hermite_crossing` on ``-w`` with :func:`w_rhs` at both ends.
+    """
+    cur1 = x + math.exp(-hs / tau_syn) * (i0 - x) if tau_syn > 0.0 else x
+    g0 = w_rhs(w0, i0 if tau_syn > 0.0 else x, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+    g1 = w_rhs(w1, cur1, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+    return hermite_crossing(-w0, -g0, -w1, -g1, hs, -w_th)
+
+
+def w_form(u_th, theta_rh, delta_T, cap):
+    """Whether :func:`elif_advance` integrates in ``w``: ``(u_th - theta_rh)/delta_T <= cap`` (relative slack 1e-6).
+
+    The slack keeps a cap that is the cut-off's own value, rounded (float32 parameters), in ``w``;
+    there ``w`` ends a hair below ``w_min`` (the last stage's slope held at ``w_min``).
+    """
+    return (u_th - theta_rh) / delta_T <= cap * (1.0 + 1e-6)
+
+
+def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap):
+    """Integrate ELIF over ``L`` ms from ``(u0, I0)``: ``(u, crossed, s)``.
+
+    Returns the potential at ``L`` (if no crossing), whether ``u`` reached ``u_th``, and the
+    crossing time ``s`` (ms from the start) if it did. In ``w = exp(-(u - theta_rh)/delta_T)``
+    (:func:`elif_advance_w`) when ``(u_th - theta_rh)/delta_T <= cap`` (:func:`w_form`; the exponential is
+    not capped below ``u_th``: lifbook's defaults), else in ``u`` (:func:`elif_advance_u`).
+    """
+    if w_form(u_th, theta_rh, delta_T, cap):
+        return elif_advance_w(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap)
+    return elif_advance_u(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap)
+
+
+def elif_advance_w(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap):
+    """:func:`elif_advance` in ``w = exp(-(u - theta_rh)/delta_T)``: classical RK4 on :func:`w_rhs`.
+
+    In ``w`` the upswing is not stiff (``dw/dt -> -1/tau_m`` as ``u`` grows): sub-steps of at most
+    ``ELIF_C_W / |dg/dw|`` ms, ``|dg/dw| = |u - u_rest - R I - delta_T| / (tau_m delta_T)`` (one
+    sub-step per step on issue 8's workload), and the crossing ``w = w_th`` by
+    :func:`w_substep_crossing`. Needs ``(u_th - theta_rh)/delta_T <= cap``.
+    """
+    w_min = math.exp(-cap)
+    w_th = math.exp(-(u_th - theta_rh) / delta_T)
+    w = math.exp(min(-(u0 - theta_rh) / delta_T, 700.0))
+    cur = i0 if tau_syn > 0.0 else x
+    t = 0.0
+    for k in range(MAX_SUBSTEPS):
+        left = L - t
+        if left <= 0.0:
+            break
+        u = theta_rh - delta_T * math.log(max(w, w_min))
+        rate = abs(u - u_rest - R * cur - delta_T) / (tau_m * delta_T)
+        hs = left
+        last = True
+        if rate * left > ELIF_C_W and k < MAX_SUBSTEPS - 1:
+            hs = ELIF_C_W / rate
+            last = False
+        h2 = 0.5 * hs
+        c2 = x + math.exp(-h2 / tau_syn) * (cur - x) if tau_syn > 0.0 else x
+        c1 = x + math.exp(-hs / tau_syn) * (cur - x) if tau_syn > 0.0 else x
+        k1 = w_rhs(w, cur, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+        k2 = w_rhs(w + h2 * k1, c2, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+        k3 = w_rhs(w + h2 * k2, c2, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+        k4 = w_rhs(w + hs * k3, c1, tau_m, u_rest, R, theta_rh, delta_T, w_min)
+        wn = w + (hs / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
+        if wn <= w_th:
+            if w <= w_th:
+                return u_th, True, t
+            s = w_substep_crossing(w, cur, x, hs, wn, tau_m, u_rest, R, tau_syn, theta_rh, delta_T, w_min, w_th)
+            return u_th, True, t + s
+        cur = c1
+        w = wn
+        if last:
+            break
+        t = t + hs
+    return theta_rh - delta_T * math.log(max(w, w_min)), False, 0.0
+
+
+def elif_advance_u(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap):
+    """:func:`elif_advance` in ``u``, with stiffness-limited Lawson RK4 sub-steps (any ``cap``).
+
+    Sub-steps of at most ``ELIF_C / max(J(u), |du/dt|/delta_T)`` ms, the crossing by
+    :func:`elif_substep_crossing`.
     """
     u = u0
     cur = i0 if tau_syn > 0.0 else x
@@ -404,7 +574,7 @@ def elif_advance(u0, i0, x, L, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_
         if un >= u_th:
             if u >= u_th:
                 return u_th, True, t
-            s = _newton_crossing(u, cur, x, hs, un, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap, True)
+            s = elif_substep_crossing(u, cur, x, hs, un, tau_m, u_rest, u_th, R, tau_syn, theta_rh, delta_T, cap)
             return u_th, True, t + s
         if tau_syn > 0.0:
             cur = x + math.exp(-hs / tau_syn) * (cur - x)
@@ -450,10 +620,11 @@ def fixup(v, i, ref, x, h, tau_m, u_rest, u_reset, u_th, R, t_ref, tau_syn, thet
 # -- numba ---------------------------------------------------------------------------------------------
 #: The functions above, callees first (the order :func:`compiled` compiles them in).
 _FUNCTIONS = ("propagator", "_flow", "_nl", "_rhs", "etd2_step", "_lawson", "lawson_step", "_newton_crossing",
-              "clif_crossing", "elif_advance", "fixup")
+              "hermite_crossing", "elif_substep_crossing", "w_rhs", "w_substep_crossing", "clif_crossing",
+              "w_form", "elif_advance_w", "elif_advance_u", "elif_advance", "fixup")
 
 #: Compiled as functions of their own (called, not inlined): the loops.
-_CALLED = ("_newton_crossing", "elif_advance")
+_CALLED = ("_newton_crossing", "hermite_crossing", "elif_advance_w", "elif_advance_u")
 
 _compiled = None
 

@@ -406,3 +406,25 @@ def test_vectorised_fixup_meets_the_accuracy_targets():
         for k in range(4 * j, 4 * j + 4):
             got = rec.spike_times(k)
             assert got.size == want.size and (not want.size or np.max(np.abs(got - want)) < 1e-9)
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
+def test_exponential_capped_below_the_cut_off_takes_the_u_form():
+    # u_th far above theta_rh: (u_th - theta_rh)/delta_T = 32.5 > the cap of 30, so the fix-up integrates u
+    # (timing.elif_advance_u), in the kernels one neuron at a time; the numba engine agrees with the reference
+    from lifbook import timing as tm
+
+    kw = dict(u_th=10.0, theta_rh=-55.0, delta_T=2.0)
+    pop = _hetero(ELIFPopulation, syn=False)
+    assert not tm.w_form(10.0, -55.0, 2.0, 30.0)
+    n = 24
+    ref = ELIFPopulation(n=n, batch_size=3, spike_timing="precise", backend="numpy", dtype="float64",
+                         engine="reference", params=pop.params, **kw)
+    fast = ELIFPopulation(n=n, batch_size=3, spike_timing="precise", backend="numpy", dtype="float64",
+                          engine="numba", params=pop.params, **kw)
+    assert float(np.max(ref.params.exp_arg_cap)) == 30.0
+    xs = np.repeat(_input(ref, T=400), 100, axis=2)[:, :, ::100]  # the same input, as a view
+    a = ref.run(xs, record=("spikes", "v"))
+    b = fast.run(xs, record=("spikes", "v"))
+    assert a.spikes.sum() > 20
+    _same(a, b)

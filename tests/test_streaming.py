@@ -294,3 +294,90 @@ def test_reference_blocked_equals_whole_array_loop(Model, monkeypatch):
     np.testing.assert_array_equal(a.count, b.count)
     np.testing.assert_array_equal(ma.v, mb.v)
     np.testing.assert_array_equal(ma.s, mb.s)
+
+
+# -- precise spike timing (the numba engine streams its input too) --------------------------------
+def _precise(Model, **kw):
+    kw = dict(dict(t_ref=0.5) if Model is CLIFPopulation else {}, **kw)
+    return Model(n=N, spike_timing="precise", **kw)
+
+
+def _same_precise(got, want):
+    got, want = got.numpy(), want.numpy()
+    assert got.spikes.sum() > 0
+    np.testing.assert_array_equal(got.spikes, want.spikes)
+    np.testing.assert_array_equal(got.offsets, want.offsets)
+    np.testing.assert_array_equal(got.v, want.v)
+
+
+@pytest.mark.parametrize("Model", [CLIFPopulation, ELIFPopulation])
+@pytest.mark.parametrize("form", ["float32", "every_other", "broadcast_time", "negative_stride", "readonly", "torch"])
+def test_precise_array_forms_equal_contiguous_exactly(Model, form, monkeypatch):
+    monkeypatch.setattr(cpu, "STREAM_BYTES", 8 * N * 7)  # converted blocks of 7 steps
+    x64 = _series() * (0.4 if Model is ELIFPopulation else 1.0)
+    forms = {
+        "float32": lambda: x64.astype(np.float32),
+        "every_other": lambda: np.repeat(x64, 2, axis=1)[:, ::2],
+        "broadcast_time": lambda: np.broadcast_to(x64[0], (T, N)),
+        "negative_stride": lambda: x64[::-1],
+        "readonly": lambda: _readonly(x64),
+        "torch": lambda: torch.from_numpy(x64.astype(np.float32)).t().contiguous().t(),
+    }
+    x = forms[form]()
+    m = _precise(Model, backend="numpy")
+    assert m.engine == "numba"
+    got = m.run(x, record=("spikes", "v", "count"))
+    want = _precise(Model, backend="numpy").run(np.ascontiguousarray(np.asarray(x, dtype=np.float64)),
+                                                record=("spikes", "v", "count"))
+    _same_precise(got, want)
+    np.testing.assert_array_equal(m.v, want.v[-1])
+
+
+@pytest.mark.parametrize("Model", [CLIFPopulation, ELIFPopulation])
+@pytest.mark.parametrize("name", ["step", "sum", "ou"])
+def test_precise_currents_equal_materialised(Model, name, monkeypatch):
+    monkeypatch.setattr(cpu, "STREAM_BYTES", 8 * N * 9)  # blocks of 9 steps
+    scale = 0.4 if Model is ELIFPopulation else 1.0
+    amp = np.linspace(2.0, 8.0, N) * scale
+    cur = {"step": inputs.step(amp, 2.0, 11.0),
+           "sum": inputs.sine(scale, 60.0, offset=1.5 * scale) + inputs.step(amp, 2.0, 11.0),
+           "ou": inputs.ornstein_uhlenbeck(5.0 * scale, 1.0 * scale, 5.0, shape=N, seed=3)}[name]
+    m = _precise(Model)
+    t = m.time + m.dt * np.arange(T)
+    got = m.run(cur, steps=T, record=("spikes", "v", "i"))
+    want = _precise(Model).run(cur(t), record=("spikes", "v", "i"))
+    _same_precise(got, want)
+    np.testing.assert_array_equal(got.i, want.i)
+
+
+@pytest.mark.parametrize("make", ["float32", "broadcast", "current", "ou"])
+def test_precise_run_memory_is_o_n(make):
+    n, steps = 20000, 400
+    amp = np.linspace(1.0, 3.0, n)
+    x = {"float32": lambda: np.tile(amp.astype(np.float32), (steps, 1)),
+         "broadcast": lambda: np.broadcast_to(amp, (steps, n)),
+         "current": lambda: inputs.step(amp, 1.0, 30.0) + inputs.sine(0.5, 50.0),
+         "ou": lambda: inputs.ornstein_uhlenbeck(2.0, 0.5, 5.0, shape=n, seed=0)}[make]()
+    kw = {"steps": steps} if make in ("current", "ou") else {}
+    CLIFPopulation(n=n, spike_timing="precise").run(x, record=("count",), **kw)  # compile first
+    m = CLIFPopulation(n=n, spike_timing="precise")
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    rec = m.run(x, record=("count",), **kw)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert rec.count.sum() > 0
+    full = steps * n * 8  # the (T, N) float64 array that is never made
+    # O(N): state copies, counts; a converted block of STREAM_BYTES and its temporaries
+    limit = 16 * n * 8 + 4 * cpu.STREAM_BYTES
+    assert limit < full / 2
+    assert peak < limit, (peak, full)
+
+
+def test_precise_bad_values_found_in_stream_and_state_unchanged():
+    m = ELIFPopulation(n=N, spike_timing="precise")
+    x = _series(np.float32) * 0.4
+    x[70, 5] = np.inf
+    with pytest.raises(ValueError, match="NaN or inf"):
+        m.run(x, record=("count",))
+    assert m.steps == 0 and np.all(m.v == m.params.u_rest)

@@ -83,7 +83,10 @@ changes the arrays it is given; the population owns its state and writes it):
   ``record_dict["offsets"]`` of shape ``(T, *state_shape)`` whenever ``"spikes"`` is recorded.
   Both engines run :mod:`lifbook.timing`'s code (the numba engine its compiled kernels,
   :mod:`lifbook.engine.precise_kernels`); spikes equal, spike times within 1e-9 ms in float64
-  (``tests/test_precise.py``).
+  (``tests/test_precise.py``). The numba engine streams a precise run's input as above (an
+  array converted a block of steps at a time, a ``Separable`` or ``Streamed`` current evaluated
+  per block: extra memory O(N) plus one block of ``cpu.STREAM_BYTES``; ``max_abs_x`` and
+  ``on_block`` as above); the reference engine's precise run gets the input converted whole.
 
 :func:`select` returns an engine object, never ``None``: :class:`~lifbook.engine.reference.ReferenceEngine`
 (the step loop of :func:`lifbook.dynamics.lif_step`, any backend) or

@@ -261,7 +261,58 @@ class NumbaEngine:
                              out(r_new.reshape(shape)))
         return out(s_new.reshape(shape)), new_state, out(o_new.reshape(shape))
 
-    def _run_precise(self, xs, state: LIFState, pc: PreciseCoefficients, record, steps):
+    def _precise_input(self, xs, T, constant, B):
+        """The input of a precise run, block by block: ``(x3, chunk, block)``.
+
+        ``block(t0, t1)`` gives steps ``t0 <= k < t1`` as a C-contiguous writable ``(n, Bx, Nx)`` array
+        of the state's dtype, so that nothing of size ``(T, N)`` is made: an array of the state's dtype
+        that is C-contiguous is passed as views (blocks of :data:`BLOCK_BYTES`); any other dtype or
+        layout (strided, stride-0 broadcast views, a CPU tensor's NumPy view) is converted one block of
+        :data:`STREAM_BYTES` at a time (NumPy's conversion, as ``astype``); a
+        :class:`lifbook.inputs.Separable` current is evaluated per block (float64, the amplitudes
+        times the profiles summed left to right, then converted, as ``materialise()`` and the grid
+        kernels do) and a :class:`lifbook.inputs.Streamed` current is made per block (``block(k0, k1)``).
+        ``x3``: the input's ``(Tx, Bx, Nx)`` form for ``record["i"]`` (see :meth:`_input_record`).
+        """
+        from ..inputs import Separable, Streamed
+
+        per_step = max(1, B * self.N)
+        small = max(1, STREAM_BYTES // (per_step * 8))
+        if constant:
+            x3 = self._as_2d(self._np(xs))[None]
+            return x3, T, lambda t0, t1: x3
+        if isinstance(xs, Streamed):
+            shape = xs.shape[1:]
+            bx = 1 if len(shape) <= len(self.shape) else shape[0]
+            nx = self.N if shape else 1
+
+            def made(t0, t1):
+                b = np.asarray(xs.block(t0, t1)).reshape(t1 - t0, bx, nx)
+                return self._contiguous(b.astype(self.dtype, copy=False))
+
+            return None, small, made
+        if isinstance(xs, Separable):
+            A = xs.amplitudes
+            K = A.shape[0]
+            A3 = A.reshape((K, 1, 1) if A.ndim == 1 else (K, -1, self.N))
+            PT = xs.profiles
+
+            def separable(t0, t1):
+                acc = A3[0][None] * PT[t0:t1, 0, None, None]
+                for k in range(1, K):
+                    acc = acc + A3[k][None] * PT[t0:t1, k, None, None]
+                return self._contiguous(acc.astype(self.dtype, copy=False))
+
+            return None, small, separable
+        x3, _, _, fill, _ = self._input_form(xs, T, False)
+        if not fill:  # the state's dtype, C-contiguous, writable: views
+            step_bytes = max(1, x3.shape[1] * x3.shape[2] * x3.dtype.itemsize)
+            return x3, max(1, BLOCK_BYTES // step_bytes), lambda t0, t1: x3[t0:t1]
+        step = max(1, x3.shape[1] * x3.shape[2])
+        return x3, max(1, STREAM_BYTES // (step * 8)), lambda t0, t1: np.array(x3[t0:t1], dtype=self.dtype, order="C")
+
+    def _run_precise(self, xs, state: LIFState, pc: PreciseCoefficients, record, steps, on_block=None,
+                     max_abs_x=None):
         K = _load_precise_kernels()
         if K is None:
             return self._reference.run(xs, state, pc, record, steps=steps)
@@ -274,8 +325,7 @@ class NumbaEngine:
         B = v.shape[0]
         i = np.array(self._np(state.i), order="C").reshape(B, self.N) if syn else v
         r = np.array(self._np(state.ref), dtype=self.dtype, order="C").reshape(B, self.N)
-        x_np = self._np(xs)
-        x3 = self._as_2d(x_np)[None] if constant else self._as_3d(x_np, T)
+        x3, chunk, block = self._precise_input(xs, T, constant, B)
         rec_spikes, rec_v, rec_i = "spikes" in record, "v" in record, "i" in record and syn
         none = np.empty((0, B, self.N), dtype=self.dtype)
         rows = T if rec_spikes else 1
@@ -285,10 +335,28 @@ class NumbaEngine:
         v_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_v else none
         i_rec = np.empty((T, B, self.N), dtype=self.dtype) if rec_i else none
         counts = np.zeros((B, self.N), dtype=np.int32) if "count" in record else Pn[None]
-        tile = RECORD_TILE if (rec_spikes or rec_v or rec_i) else T
+        recording = rec_spikes or rec_v or rec_i
         nblk = -(-self.N // K.BLOCK)
-        _launch(K, kernel, (x3, v, i, r, P, Pn, Q, D, T, tile, spikes, offsets, v_rec, i_rec, counts),
-                B * nblk, B * self.N * T)
+        limit = np.inf if max_abs_x is None else float(max_abs_x)
+        chunk = min(max(1, chunk), T)
+        for t0 in range(0, T, chunk):
+            t1 = min(t0 + chunk, T)
+            n = t1 - t0
+            xb = block(t0, t1)
+            if max_abs_x is not None and not (constant and t0 > 0):
+                # finite and bounded, a few steps at a time (temporaries of at most STREAM_BYTES)
+                sub = max(1, STREAM_BYTES // max(1, xb[0].size * 8))
+                for a in range(0, xb.shape[0], sub):
+                    if not np.all(np.abs(xb[a:a + sub]) <= limit):
+                        self._check_values(xb[a:a + sub], "x", limit)  # raises, naming the bad values
+                        raise AssertionError("the engine's input check and the backend's disagree")  # pragma: no cover
+            sb, ob = (spikes[t0:t1], offsets[t0:t1]) if rec_spikes else (spikes, offsets)
+            vb = v_rec[t0:t1] if rec_v else none
+            ib = i_rec[t0:t1] if rec_i else none
+            tile = RECORD_TILE if recording else n
+            _launch(K, kernel, (xb, v, i, r, P, Pn, Q, D, n, tile, sb, ob, vb, ib, counts), B * nblk, B * self.N * n)
+            if on_block is not None:
+                on_block(t1, T)
         out = self._out
         rec = {}
         if rec_spikes:
@@ -300,8 +368,7 @@ class NumbaEngine:
             if syn:
                 rec["i"] = out(i_rec.reshape(T, *state_shape))
             else:  # without a filter the current is the input itself
-                full = np.broadcast_to(x3, (T, B, self.N)).reshape(T, *state_shape)
-                rec["i"] = out(np.array(full, dtype=self.dtype))
+                rec["i"] = out(self._input_record(xs, x3, T, B, state_shape))
         if "count" in record:
             rec["count"] = out(counts.reshape(state_shape).astype(np.int64))
         new_state = LIFState(out(v.reshape(state_shape)), out(i.reshape(state_shape)) if syn else None,
@@ -393,10 +460,11 @@ class NumbaEngine:
         array given to the engine unchanged: the state is the engine's own copy until the end.
         With ``max_abs_x`` the kernel also counts inputs that are not finite or exceed it, in its
         pass over the input, and a block with one raises ``ValueError`` (the backend's message).
-        Precise coefficients: ``(spikes, state, record_dict, offsets)``, as the reference engine.
+        Precise coefficients: ``(spikes, state, record_dict, offsets)``, as the reference engine; the
+        input streamed too, a block of steps at a time (:meth:`_precise_input`).
         """
         if isinstance(coef, PreciseCoefficients):
-            return self._run_precise(xs, state, coef, record, steps)
+            return self._run_precise(xs, state, coef, record, steps, on_block, max_abs_x)
         K = _load_kernels()
         if K is None:
             return self._reference.run(xs, state, coef, record, steps=steps, on_block=on_block,

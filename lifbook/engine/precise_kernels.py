@@ -13,10 +13,13 @@ passes of :mod:`lifbook.timing` per block of neurons and time step:
    (a column each) and advanced together in loops that LLVM vectorises, with float64
    polynomial ``exp`` and ``log`` (:func:`_exp64`, :func:`_log64`, a few ulp from the C
    library's): CLIF by :func:`_clif_flow` (the exact flow and the closed-form crossing of
-   :func:`lifbook.timing.clif_crossing`, branch-free), ELIF by :func:`_elif_rounds` (the
-   sub-steps of :func:`lifbook.timing.elif_advance`, one round per sub-step for all neurons
-   still integrating; the Newton search of a crossing stays scalar, one per spike). Same
-   algorithm and constants as :mod:`lifbook.timing`; the results differ from the reference's by
+   :func:`lifbook.timing.clif_crossing`, branch-free), ELIF by :func:`_elif_rounds` (the RK4
+   sub-steps in ``w = exp(-(u - theta_rh)/delta_T)`` of :func:`lifbook.timing.elif_advance_w`,
+   one round per sub-step for all neurons still integrating, about one per step; the Hermite
+   search of a crossing, :func:`lifbook.timing.w_substep_crossing`, stays scalar, one per spike).
+   The loops run in multiples of :data:`_PAD` lanes, so that a few flagged neurons still run in
+   vector code. ELIF neurons whose exponential is capped below ``u_th`` take the scalar fix-up.
+   Same algorithm and constants as :mod:`lifbook.timing`; the results differ from the reference's by
    rounding (the polynomials, reciprocals instead of divisions), far inside the tests' 1e-9 ms.
    The ``SMALL``-block path and :func:`step_kernel` keep the scalar fix-up.
 
@@ -43,7 +46,8 @@ _grid = numba.njit(inline="always", error_model="numpy")(timing.grid_pass)
 assert BLOCK % 8 == 0  # the fix-up scans the flags of a block as 64-bit words
 _T = timing.compiled()
 _fixup = _T.fixup
-_newton_crossing = _T._newton_crossing
+_w_crossing = _T.w_substep_crossing
+_w_form = _T.w_form
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
 
 
@@ -107,13 +111,23 @@ def _log64(y):
 
 # Rows of the scratch ``W`` (float64, a column per flagged neuron of a block). By position (moved to the
 # front as neurons finish): the state and parameters of the neurons still integrating, and a round's values;
-_U, _T0, _LEN, _X, _TAU, _UR, _RR, _TH, _DT, _CAP, _UTH, _UN, _HS = range(13)
+# ELIF holds ``w = exp(-(u - theta_rh)/delta_T)`` in ``_U`` and ``_UN``, ``w_min = exp(-cap)`` in ``_CAP`` and
+# ``w_th`` in ``_UTH`` (:func:`lifbook.timing.elif_advance_w`).
+_U, _T0, _LEN, _X, _TAU, _UR, _RR, _TH, _DT, _CAP, _UTH, _UN, _HS, _UU = range(14)
 # by flagged neuron (its place in the block's list of flagged neurons): the results.
-_OU, _OS, _OH, _OT = range(13, 17)
-_NROW = 17
+_OU, _OS, _OH, _OT, _OW = range(14, 19)
+_NROW = 19
 
 
-@numba.njit(error_model="numpy", nogil=True, cache=True)
+#: Lanes the vectorised fix-up loops run in multiples of (the float64 vector width of AVX-512): the
+#: lanes past the last neuron hold values of earlier rounds (or zeros), computed and ignored, so that
+#: a few flagged neurons run in vector code instead of LLVM's scalar remainder loop.
+_PAD = 8
+_SIG_CLIF = "void(float64[:, ::1], int64)"
+_SIG_ELIF = "void(float64[:, ::1], int64, int64[::1], int64[::1], int64[::1])"
+
+
+@numba.njit(_SIG_CLIF, error_model="numpy", nogil=True, cache=True)
 def _clif_flow(W, m):
     """The exact CLIF flow without a filter for ``m`` neurons (vectorised): :func:`lifbook.timing.fixup`.
 
@@ -121,7 +135,7 @@ def _clif_flow(W, m):
     crossing time of :func:`lifbook.timing.clif_crossing` (ms from the start of ``W[_LEN]``).
     """
     U, LEN, X, TAU, UR, RR, UTH, OU, OT = W[_U], W[_LEN], W[_X], W[_TAU], W[_UR], W[_RR], W[_UTH], W[_OU], W[_OT]
-    for a in range(m):
+    for a in range(-(-m // _PAD) * _PAD):
         u0 = U[a]
         L = LEN[a]
         tau = TAU[a]
@@ -136,61 +150,57 @@ def _clif_flow(W, m):
         OT[a] = min(max(s, 0.0), L)
 
 
-@numba.njit(error_model="numpy", nogil=True, cache=True)
+@numba.njit(_SIG_ELIF, error_model="numpy", nogil=True, cache=True)
 def _elif_rounds(W, m, lane, st_r, status):
-    """The sub-steps of :func:`lifbook.timing.elif_advance` for ``m`` flagged neurons together (no filter).
+    """The sub-steps of :func:`lifbook.timing.elif_advance_w` for ``m`` flagged neurons together (no filter).
 
     ``W``: the scratch (rows ``_U`` ... ``_UTH`` filled for neurons ``0 .. m-1``, ``W[_T0] = 0``);
     ``lane``: ``0 .. m-1`` on entry, then the neuron at each position. Each round takes one
-    sub-step of every neuron still integrating (the sub-step of ``elif_advance``'s loop: its
-    ``k``-th round is the ``k``-th sub-step), branch-free over contiguous rows, then moves those
+    sub-step (classical RK4 in ``w``) of every neuron still integrating (its ``k``-th round is
+    ``elif_advance_w``'s ``k``-th sub-step), branch-free over contiguous rows, then moves those
     still integrating to the front. Per neuron ``j``: ``status[j]`` 0 (no crossing, ``W[_OU, j]``
     the potential at the end), 1 (already at ``u_th`` at ``W[_OT, j]`` ms: the crossing time) or
-    2 (a crossing inside the sub-step of ``W[_OH, j]`` ms from ``W[_OS, j]`` at ``W[_OT, j]``,
-    which ends at ``W[_OU, j]``: Newton locates it afterwards).
+    2 (a crossing inside the sub-step of ``W[_OH, j]`` ms from ``w = W[_OS, j]`` at ``W[_OT, j]``,
+    which ends at ``w = W[_OW, j]``: located afterwards by :func:`lifbook.timing.w_substep_crossing`).
     """
-    C = timing.ELIF_C
+    C = timing.ELIF_C_W
     last_round = timing.MAX_SUBSTEPS - 1
-    U, T0, LEN, X, UN, HS = W[_U], W[_T0], W[_LEN], W[_X], W[_UN], W[_HS]
-    TAU, UR, RR, TH, DT, CAP, UTH = W[_TAU], W[_UR], W[_RR], W[_TH], W[_DT], W[_CAP], W[_UTH]
+    U, T0, LEN, X, UN, HS, UU = W[_U], W[_T0], W[_LEN], W[_X], W[_UN], W[_HS], W[_UU]
+    TAU, UR, RR, TH, DT, WMIN, WTH = W[_TAU], W[_UR], W[_RR], W[_TH], W[_DT], W[_CAP], W[_UTH]
     na = m
     k = 0
     while na > 0:
-        for a in range(na):
-            u = U[a]
+        for a in range(-(-na // _PAD) * _PAD):
+            w = U[a]
             tau = TAU[a]
             dT = DT[a]
             th = TH[a]
-            cap = CAP[a]
+            wmin = WMIN[a]
             ur = UR[a]
             rx = RR[a] * X[a]
             left = LEN[a] - T0[a]
             # reciprocals: two divisions instead of a dozen (the results differ from timing's by rounding)
             i_tau = 1.0 / tau
             i_dT = 1.0 / dT
-            e = _exp64(min((u - th) * i_dT, cap))
-            J = (e - 1.0) * i_tau
-            drift = abs(-(u - ur) + rx + dT * e) * (i_tau * i_dT)
-            rate = max(J, drift)
+            u = th - dT * _log64(max(w, wmin))
+            rate = abs(u - ur - rx - dT) * (i_tau * i_dT)
             sub = (rate * left > C) & (k < last_round)
             hs = C / rate if sub else left
-            # timing._lawson without a filter, k1 = delta_T e / tau_m
-            g = dT * i_tau
-            k1 = g * e
             h2 = 0.5 * hs
-            e2 = _exp64(-h2 * i_tau)
-            e1 = e2 * e2
-            u_inf = ur + rx
-            P2 = u_inf + (u - u_inf) * e2
-            P1 = u_inf + (u - u_inf) * e1
-            k2 = g * _exp64(min((P2 + e2 * (h2 * k1) - th) * i_dT, cap))
-            k3 = g * _exp64(min((P2 + h2 * k2 - th) * i_dT, cap))
-            k4 = g * _exp64(min((P1 + e2 * (hs * k3) - th) * i_dT, cap))
-            un = P1 + (hs * (1.0 / 6.0)) * (e1 * k1 + 2.0 * e2 * (k2 + k3) + k4)
-            uth = UTH[a]
+            # timing.w_rhs: -(w/delta_T)(-(u - u_rest) + R x)/tau_m - 1/tau_m, w held at w_min below it
+            k1 = -(max(w, wmin) * i_dT) * ((-(u - ur) + rx) * i_tau) - i_tau
+            y = max(w + h2 * k1, wmin)
+            k2 = -(y * i_dT) * ((-(th - dT * _log64(y) - ur) + rx) * i_tau) - i_tau
+            y = max(w + h2 * k2, wmin)
+            k3 = -(y * i_dT) * ((-(th - dT * _log64(y) - ur) + rx) * i_tau) - i_tau
+            y = max(w + hs * k3, wmin)
+            k4 = -(y * i_dT) * ((-(th - dT * _log64(y) - ur) + rx) * i_tau) - i_tau
+            wn = w + (hs * (1.0 / 6.0)) * (k1 + 2.0 * (k2 + k3) + k4)
+            wth = WTH[a]
             # 0: done without a crossing, 1: at u_th at the start, 2: a crossing inside, 3: go on
-            st_r[a] = 0 if left <= 0.0 else ((1 if u >= uth else 2) if un >= uth else (3 if sub else 0))
-            UN[a] = un if left > 0.0 else u
+            st_r[a] = 0 if left <= 0.0 else ((1 if w <= wth else 2) if wn <= wth else (3 if sub else 0))
+            UN[a] = wn if left > 0.0 else w
+            UU[a] = th - dT * _log64(max(wn, wmin)) if left > 0.0 else u
             HS[a] = hs
         nb = 0
         for a in range(na):
@@ -206,13 +216,14 @@ def _elif_rounds(W, m, lane, st_r, status):
                 RR[nb] = RR[a]
                 TH[nb] = TH[a]
                 DT[nb] = DT[a]
-                CAP[nb] = CAP[a]
-                UTH[nb] = UTH[a]
+                WMIN[nb] = WMIN[a]
+                WTH[nb] = WTH[a]
                 lane[nb] = j
                 nb += 1
                 continue
             status[j] = st
-            W[_OU, j] = UN[a]
+            W[_OU, j] = UU[a]
+            W[_OW, j] = UN[a]
             W[_OS, j] = U[a]
             W[_OH, j] = HS[a]
             W[_OT, j] = T0[a]
@@ -308,11 +319,14 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
         f8 = np.float64
         idx = np.empty(BLOCK, dtype=np.int64)
         lane = np.empty(BLOCK, dtype=np.int64)
-        st_r = np.empty(BLOCK, dtype=np.int64)
+        st_r = np.empty(BLOCK + _PAD, dtype=np.int64)
         status = np.empty(BLOCK, dtype=np.int64)
-        W = np.empty((_NROW, BLOCK), dtype=np.float64)
+        W = np.zeros((_NROW, BLOCK + _PAD), dtype=np.float64)  # zeros in the padding lanes
         TA = np.empty(BLOCK, dtype=np.float64)
         c = _coef_at(P, Pn, 0)
+        # ELIF: w_min = exp(-cap) and w_th = exp(-(u_th - theta_rh)/delta_T) of the fix-up (per neuron with HET)
+        w_min0 = _exp64(-f8(c.arg_cap)) if EXP else 0.0
+        w_th0 = _exp64(-(f8(c.u_th) - f8(c.theta_rh)) / f8(c.delta_T)) if EXP else 0.0
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
             for q in range(q0, q1):
@@ -421,15 +435,32 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                             for j in range(w * 8, w * 8 + 8):
                                 idx[m] = j
                                 m += flags[j]
-                        for a in range(m):
-                            j = idx[a]
+                        m_all = m
+                        m = 0
+                        for a0 in range(m_all):
+                            j = idx[a0]
                             jq = j0 + j if HET else 0
                             if HET:
                                 c = _coef_at(P, Pn, j0 + j)
+                            if EXP and not _w_form(f8(c.u_th), f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap)):
+                                # the exponential capped below u_th: timing.elif_advance_u, one neuron
+                                xj = x_t[j]
+                                v1, r1, s1, o1 = _fix(v_b[j], xj, r_b[j], xj, c, Q, jq, dt, EXP)
+                                v_b[j] = v1
+                                r_b[j] = r1
+                                s_t[j] = s1
+                                o_t[j] = o1
+                                if COUNT:
+                                    c_b[j] += s1
+                                continue
+                            a = m
+                            idx[a] = j
+                            m += 1
                             r0 = f8(r_b[j])
                             ta = r0 if r0 > 0.0 else 0.0
                             TA[a] = ta
-                            W[_U, a] = f8(c.u_reset) if r0 > 0.0 else f8(v_b[j])
+                            u0 = f8(c.u_reset) if r0 > 0.0 else f8(v_b[j])
+                            W[_U, a] = u0
                             W[_T0, a] = 0.0
                             W[_LEN, a] = h - ta
                             W[_X, a] = f8(x_t[j])
@@ -438,9 +469,12 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                             W[_RR, a] = Q[_R, jq]
                             W[_UTH, a] = f8(c.u_th)
                             if EXP:
-                                W[_TH, a] = f8(c.theta_rh)
-                                W[_DT, a] = f8(c.delta_T)
-                                W[_CAP, a] = f8(c.arg_cap)
+                                th, dT = f8(c.theta_rh), f8(c.delta_T)
+                                W[_U, a] = _exp64(min(-(u0 - th) / dT, 700.0))
+                                W[_TH, a] = th
+                                W[_DT, a] = dT
+                                W[_CAP, a] = _exp64(-f8(c.arg_cap)) if HET else w_min0
+                                W[_UTH, a] = _exp64(-(f8(c.u_th) - th) / dT) if HET else w_th0
                                 lane[a] = a
                         if EXP:
                             _elif_rounds(W, m, lane, st_r, status)
@@ -459,9 +493,11 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                                 s = W[_OT, a]
                                 if st == 2:
                                     xj = f8(x_t[j])
-                                    s += _newton_crossing(W[_OS, a], xj, xj, W[_OH, a], u_end, Q[_TAU_M, jq],
-                                                          f8(c.u_rest), f8(c.u_th), Q[_R, jq], 0.0,
-                                                          f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap), True)
+                                    th, dT = f8(c.theta_rh), f8(c.delta_T)
+                                    s += _w_crossing(W[_OS, a], xj, xj, W[_OH, a], W[_OW, a], Q[_TAU_M, jq],
+                                                     f8(c.u_rest), Q[_R, jq], 0.0, th, dT,
+                                                     _exp64(-f8(c.arg_cap)) if HET else w_min0,
+                                                     _exp64(-(f8(c.u_th) - th) / dT) if HET else w_th0)
                             else:
                                 crossed = u_end >= f8(c.u_th)
                                 s = W[_OT, a]
@@ -478,4 +514,6 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                     if rec_i and SYN:
                         i_rec[t, b, j0:j1] = i_b
 
-    return _jit(run)
+    kernel = _jit(run)
+    kernel.lifbook_interleave = _kernels.RUN_INTERLEAVE_ELIF if EXP else 0
+    return kernel
