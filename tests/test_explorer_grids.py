@@ -75,3 +75,12 @@ def test_chapter5_numerics_explorer_has_the_monotone_limit():
     num = widgets.NumericsExplorer()
     monotone = [d for d in _grid(num, "dt") if num.compute(dt=d, I=1.5)["factor_euler"] >= 0]
     assert check_euler_stability(max(monotone), "monotone")
+
+
+def test_chapter8_network_explorer_has_the_exercise_values():
+    from lifbook.exercises import check_brunel_rate
+    net = widgets.NetworkExplorer()
+    assert 6.0 in _grid(net, "g") and 2.0 in _grid(net, "nu_ext_ratio")
+    assert {3.0, 4.0, 5.0} <= set(_grid(net, "g"))  # where the SR state gives way
+    assert check_brunel_rate(net.compute(g=6.0, nu_ext_ratio=2.0)["mean_rate"], g=6.0, nu_ext_ratio=2.0)
+    assert len(_grid(net, "g")) * len(_grid(net, "nu_ext_ratio")) <= 100

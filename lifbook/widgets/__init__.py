@@ -11,6 +11,8 @@ from .numerics import NumericsExplorer
 from .population import PopulationExplorer
 from .scale import ScaleExplorer
 from .step import StepResponseExplorer
+from .network import NetworkExplorer
 
 __all__ = ["Param", "Explorer", "Renderer", "LIVE_DPI", "StepResponseExplorer", "LIFExplorer",
            "PopulationExplorer", "EIFExplorer", "NumericsExplorer", "ScaleExplorer"]
+__all__ += ["NetworkExplorer"]
