@@ -803,3 +803,82 @@ def check_dead_time_cv(answer, rate: float, t_ref: float, rtol: float = 0.01) ->
 
 
 __all__ += ["check_dead_time_cv"]
+
+
+# -- chapter 8: networks of CLIF neurons ---------------------------------------------------------
+def check_cuba_rate(answer, seed: int = 1, duration: float = 1000.0, rtol: float = 0.02) -> Feedback:
+    """Check the mean rate (Hz) of the CUBA network :func:`lifbook.network.cuba` with ``seed``, run
+    for ``duration`` ms: the check runs the same seeded network (a few seconds) and compares with
+    its mean rate over all neurons and the whole run.
+    """
+    from . import network
+
+    rec = network.cuba(seed=seed).run(duration)
+    expected = rec.mean_rate()
+    rate_e, rate_i = rec.mean_rate("E"), rec.mean_rate("I")
+    mistakes = {"that looks like a rate in spikes per ms; multiply by 1000 for Hz.": expected / 1e3,
+                "that is the number of spikes per neuron; divide by the duration in seconds.":
+                    expected * duration / 1e3}
+    return check_value(answer, expected, what=f"the mean rate of CUBA (seed {seed}, {duration:g} ms)",
+                       unit="Hz", rtol=rtol, atol=1e-9, mistakes=mistakes,
+                       explain=f"E {rate_e:.3g} Hz, I {rate_i:.3g} Hz",
+                       hint="Count all spikes of all 4000 neurons, divide by 4000 and by the duration in s.")
+
+
+def check_brunel_rate(answer, g: float = 5.0, nu_ext_ratio: float = 2.0, rtol: float = 0.15, **model) -> Feedback:
+    """Check a rate (Hz) of Brunel's model A, simulated or computed, against the mean-field rate
+    :func:`lifbook.network.theory.brunel_rate` (``model``: its keywords, ``C_E``, ``J``, ...).
+
+    The default tolerance of 15% allows for the finite size of a scaled-down network (the
+    chapter's reduced networks fire up to about 10% above the mean field in the AI state).
+    """
+    from .network import brunel_nu_thr
+    from .network import theory as nt
+
+    expected = nt.brunel_rate(g, nu_ext_ratio, **model)
+    kw = {k: model[k] for k in ("J", "C_E", "theta", "tau_m") if k in model}
+    nu_ext = nu_ext_ratio * brunel_nu_thr(**kw)
+    t_ref = model.get("t_ref", 2.0)
+    mistakes = {"that is nu_ext, the rate of each external Poisson source, not the network's rate.": nu_ext,
+                "that is 1/t_ref, the largest rate a neuron can reach.": 1e3 / t_ref,
+                "that looks like a rate in spikes per ms; multiply by 1000 for Hz.": expected / 1e3}
+    return check_value(answer, expected, what=f"the rate at g = {g:g}, nu_ext = {nu_ext_ratio:g} nu_thr",
+                       unit="Hz", rtol=rtol, atol=1e-9, mistakes=mistakes, explain="mean-field rate",
+                       hint="Measure after the initial transient (100 ms) and average over all neurons.")
+
+
+def check_balance_g(answer, C_E: int = 1000, C_I: int = 250) -> Feedback:
+    """Check the relative inhibition ``g`` at which the mean recurrent input of Brunel's model A
+    vanishes: ``C_E J nu - C_I g J nu = 0``, so ``g = C_E / C_I`` (4 for ``gamma = C_I / C_E = 1/4``).
+    """
+    if not (C_E >= 1 and C_I >= 1):
+        raise ValueError(f"C_E, C_I: expected in-degrees >= 1, got {C_E!r}, {C_I!r}")
+    expected = C_E / C_I
+    mistakes = {"that is gamma = C_I / C_E; the inhibitory weight g J must make up for the larger number "
+                "of excitatory inputs, so g = C_E / C_I.": C_I / C_E,
+                "that is Brunel's AI point; the balance point is where the recurrent mean vanishes.": 5.0}
+    return check_value(answer, expected, what="the balance point g", unit="", rtol=0.01,
+                       explain="C_E / C_I", mistakes=mistakes,
+                       hint="Write the mean recurrent input C_E J nu tau_m - C_I g J nu tau_m and set it to 0.")
+
+
+def check_poisson_fed_cv(answer, g: float = 5.0, nu_ext_ratio: float = 2.0, rtol: float = 0.08) -> Feedback:
+    """Check the ISI CV (no unit) of unconnected model-A neurons fed Poisson input at the mean-field
+    rates: compared with the diffusion approximation :func:`lifbook.network.theory.isi_cv_diffusion`
+    at the mean-field input (the chapter measures about 4% below it: jumps of 0.1 mV, the grid).
+    """
+    from .network import brunel_nu_thr
+    from .network import theory as nt
+
+    nu = nt.brunel_rate(g, nu_ext_ratio)
+    mu, sigma = nt.brunel_mu_sigma(nu, g, nu_ext_ratio * brunel_nu_thr())
+    expected = nt.isi_cv_diffusion(mu, sigma)
+    mistakes = {"that is the CV of a Poisson process; these neurons are driven close to threshold and "
+                "fire more regularly.": 1.0}
+    return check_value(answer, expected, what=f"the CV under Poisson input (g = {g:g}, "
+                       f"nu_ext = {nu_ext_ratio:g} nu_thr)", unit="", rtol=rtol,
+                       explain="diffusion approximation at the mean-field input", mistakes=mistakes,
+                       hint="Give each neuron C_E sources at nu_ext + nu (weight J) and C_I at nu (weight -g J).")
+
+
+__all__ += ["check_cuba_rate", "check_brunel_rate", "check_balance_g", "check_poisson_fed_cv"]

@@ -82,3 +82,12 @@ def test_chapter7_irregular_explorer_has_the_exercise_values():
     irr = widgets.IrregularExplorer()
     assert 1.4 in _grid(irr, "mu") and 0.6 in _grid(irr, "sigma")
     assert check_isi_cv(irr.compute(mu=1.4, sigma=0.6)["cv"], 1.4, 0.6)
+
+
+def test_chapter8_network_explorer_has_the_exercise_values():
+    from lifbook.exercises import check_brunel_rate
+    net = widgets.NetworkExplorer()
+    assert 6.0 in _grid(net, "g") and 2.0 in _grid(net, "nu_ext_ratio")
+    assert {3.0, 4.0, 5.0} <= set(_grid(net, "g"))  # where the SR state gives way
+    assert check_brunel_rate(net.compute(g=6.0, nu_ext_ratio=2.0)["mean_rate"], g=6.0, nu_ext_ratio=2.0)
+    assert len(_grid(net, "g")) * len(_grid(net, "nu_ext_ratio")) <= 100

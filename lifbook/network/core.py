@@ -385,7 +385,8 @@ class NetworkRecord:
 
     def population_rate(self, bin_ms: float | None = None, pop: str | None = None):
         """``(bin_end_times_ms, rate_hz)``: spikes per neuron per bin / bin width (bins of whole steps,
-        default one step), over the network or population ``pop``; as :meth:`lifbook.Record.population_rate`."""
+        default one step), over the network or population ``pop``; as
+        :meth:`lifbook.record.Record.population_rate`."""
         start, n = self._pop(pop)
         k = 1 if bin_ms is None else max(1, int(round(_real(bin_ms, "bin_ms", "ms", 0.0, strict=True) / self.dt)))
         n_bins = self.n_steps // k
@@ -646,7 +647,7 @@ class Network:
     # -- inspection -----------------------------------------------------------------------
     @property
     def t(self) -> float:
-        """Network time (ms): ``steps done * dt``."""
+        """The network's time in ms, ``steps done * dt``."""
         return self.k * self.dt
 
     def index(self, pop: str, local=None) -> np.ndarray:

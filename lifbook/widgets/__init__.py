@@ -6,13 +6,14 @@ a live face for a running kernel (``.live()``) and a kernel-free face for the re
 """
 from ._base import LIVE_DPI, Explorer, Param, Renderer
 from .eif import EIFExplorer
+from .irregular import IrregularExplorer
 from .lif import LIFExplorer
+from .network import NetworkExplorer
 from .numerics import NumericsExplorer
 from .population import PopulationExplorer
 from .scale import ScaleExplorer
 from .step import StepResponseExplorer
-from .irregular import IrregularExplorer
 
 __all__ = ["Param", "Explorer", "Renderer", "LIVE_DPI", "StepResponseExplorer", "LIFExplorer",
-           "PopulationExplorer", "EIFExplorer", "NumericsExplorer", "ScaleExplorer"]
-__all__ += ["IrregularExplorer"]
+           "PopulationExplorer", "EIFExplorer", "NumericsExplorer", "ScaleExplorer", "IrregularExplorer",
+           "NetworkExplorer"]

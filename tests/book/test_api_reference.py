@@ -19,7 +19,7 @@ SITE = ROOT / "_build" / "html"
 INV = SITE / "objects.inv"
 
 # The modules whose __all__ the reference must cover (issue 10).
-MODULES = ["lifbook", "lifbook.theory", "lifbook.inputs", "lifbook.plot", "lifbook.analysis",
+MODULES = ["lifbook", "lifbook.theory", "lifbook.inputs", "lifbook.plot", "lifbook.analysis", "lifbook.network",
            "lifbook.exercises", "lifbook.record", "lifbook.params"]
 MIN_COVERAGE = 0.95
 MIN_CHAPTER_LINKS = 30
