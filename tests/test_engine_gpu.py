@@ -366,6 +366,8 @@ def test_the_kernel_compiles_for_cuda_without_a_gpu():
                      COUNT=True)
         for dtype in ("float32", "float64"):
             assert all(".entry lif_kernel" in p for p in _ptx(dtype, **every).values())
+            # a separable current evaluated in the kernel, the input check counted in the same pass
+            assert all(".entry lif_kernel" in p for p in _ptx(dtype, SEP=True, CHECK=True, COUNT=True).values())
         # CLIF counts, the benchmark's case: no fused multiply-add (the reference's rounding), and the
         # input of a step read with 128-bit loads
         ptx = _ptx("float32", REF=True, COUNT=True, X_FULL=True)

@@ -459,7 +459,10 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
     Input forms: with ``FILL`` the input may have any real dtype and any strides (a strided or
     stride-0 broadcast view, a float32 array into a float64 population): each step's values of a
     block are read into a block-sized buffer of the state's dtype (the conversion NumPy's
-    ``astype`` does), so the input is never copied whole. With ``SEP`` the input is separable,
+    ``astype`` does), so the input is never copied whole; an input whose neurons lie further apart
+    than its steps (a transposed array) is read in tiles of :data:`TILE_T` steps per neuron, so that
+    each cache line is used whole. A time series with contiguous rows is read :data:`GROUP` blocks
+    at a time, one step for all of them, then the next. With ``SEP`` the input is separable,
     ``x[t, b, j] = A[0, b, j] PT[t, 0] + A[1, b, j] PT[t, 1] + ...`` (float64, summed left to
     right, then converted to the state's dtype; :class:`lifbook.inputs.Separable`), evaluated
     in the kernel (``xs`` is then a placeholder); without ``SEP``, ``A`` and ``PT`` are.
