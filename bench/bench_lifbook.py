@@ -390,8 +390,11 @@ _JSON_SCHEMA = """## bench_results.json (for the book's "Populations at scale" c
 `lifbook/data/bench_results.json` holds everything above: `machine` (CPU, versions, threads), `workloads` (a dict
 `lif`/`lif_ref`/`eif` -> list of rows), `library` (list of rows with `op` = `run` or `forward`),
 `startup` and `single_neuron` (dicts of numbers), `input_forms` (rows of the input-forms section: `model`, `form`,
-`N`, `T`, `lifbook_s`, `naive_s`, `speedup`, `peak_MiB`, `peak_limit_MiB`, `input_MiB`, `input_bound_s`,
-`read_GBps`, `neurons_differing`; `input_forms_run` says when and how). A row of the others has `workload`, `model`, `N`, `T`, `impl`,
+`N`, `T`, `lifbook_s`, `naive_s`, `speedup`, `lifbook_cpu_s`, `naive_cpu_s`, `speedup_cpu`, `peak_MiB`,
+`peak_limit_MiB`, `input_MiB`, `input_bound_s`, `bandwidth_frac` (null for inputs read once), `read_GBps`, `load`
+(load average before and after), `neurons_differing`; `input_forms_run` says when and how; `input_forms_brian2`
+maps `CLIF`/`ELIF` to the constant-input lead over Brian2 cpp_standalone in the same run: `workload`, `N`, `T`,
+`lifbook_mups`, `brian2_mups`, `lead`, or `skipped`). A row of the others has `workload`, `model`, `N`, `T`, `impl`,
 `seconds` (one per round), `mups_median`, `mups_min`, `mups_max` (million neuron-updates per second),
 `spikes_total`, `neurons_differing` and `max_count_diff` (against the first row), or `skipped`
 (the reason). To plot:
