@@ -102,6 +102,26 @@ def measure(w, impls: dict, rounds: int, log=print):
     return rows
 
 
+def brian2_lead(N, T, rounds, brian2_python=None):
+    """lifbook's ``run()`` (constant input, counts) against Brian2 cpp_standalone on the headline workloads
+    ``lif_ref`` (CLIF) and ``eif`` (ELIF), in this run: ``{model: {lifbook_mups, brian2_mups, lead, ...}}``."""
+    out = {}
+    for name in ("lif_ref", "eif"):
+        w = wl.make(name, N, T)
+        _lifbook_runner("count")(wl.make(name, 1000, 10))  # load the kernels before timing
+        impls = {"lifbook run (count)": _lifbook_runner("count"),
+                 "Brian2 cpp_standalone": lambda w: peers.brian2(w, "cpp_standalone", python=brian2_python)}
+        print(f"\nconstant-input lead, {name} ...", file=sys.stderr)
+        rows = measure(w, impls, rounds)
+        if "mups_median" not in rows[1]:
+            out[w.model] = dict(workload=name, N=N, T=T, skipped=rows[1].get("skipped", "?"))
+            continue
+        out[w.model] = dict(workload=name, N=N, T=T, lifbook_mups=rows[0]["mups_median"],
+                            brian2_mups=rows[1]["mups_median"], lead=rows[0]["mups_median"] / rows[1]["mups_median"],
+                            neurons_differing=rows[1].get("neurons_differing"))
+    return out
+
+
 # -- the library table: forward and run per backend and size -------------------------------------
 def library_table(sizes, T, forward_steps, rounds, log=print):
     import lifbook
@@ -326,16 +346,34 @@ def markdown(results) -> str:
         r0 = rows[0]
         lines += [f"## Input forms: N = {r0['N']:,}, T = {r0['T']}, float64, `record=(\"count\",)`", "",
                   f"Measured {results.get('input_forms_run', '')}. {' '.join(input_forms.__doc__.split(chr(10) + chr(10))[1].split())}",
-                  "", f"Read bandwidth of this machine: {r0['read_GBps']:.1f} GB/s. `x naive`: the naive loop's "
-                  "time over lifbook's; `peak`: memory allocated during `run()` (tracemalloc), against "
-                  "10% of the input + 64 MiB; `read once`: the input's bytes at the read bandwidth.", "",
-                  "| model | input | lifbook s | naive s | x naive | peak MiB | limit MiB | read once s | differ |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "", f"Read bandwidth of this machine: {r0['read_GBps']:.1f} GB/s (one thread). Load average "
+                  f"{r0.get('load', (0, 0))[0]:.1f} before the section, {rows[-1].get('load', (0, 0))[1]:.1f} after "
+                  "(other jobs shared the 2 cores). `x naive`: the naive loop's wall time over lifbook's "
+                  "(`cpu`: the same with each one's CPU time, all threads); `bandwidth`: the input's bytes at the "
+                  "read bandwidth over lifbook's time (array forms; target 0.7); `peak`: memory allocated during "
+                  "`run()` (tracemalloc), against 10% of the input + 64 MiB.", "",
+                  "| model | input | lifbook s | naive s | x naive | lifbook cpu s | naive cpu s | x naive (cpu) | "
+                  "bandwidth | peak MiB | limit MiB | differ |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
+            frac = "" if r.get("bandwidth_frac") is None else f"{r['bandwidth_frac']:.2f}"
             lines.append(f"| {r['model']} | {r['form']} | {r['lifbook_s']:.3f} | {r['naive_s']:.3f} | "
-                         f"{r['speedup']:.1f} | {r['peak_MiB']:.1f} | {r['peak_limit_MiB']:.0f} | "
-                         f"{r['input_bound_s']:.3f} | {r['neurons_differing']} |")
+                         f"{r['speedup']:.1f} | {r.get('lifbook_cpu_s', float('nan')):.3f} | "
+                         f"{r.get('naive_cpu_s', float('nan')):.3f} | {r.get('speedup_cpu', float('nan')):.1f} | "
+                         f"{frac} | {r['peak_MiB']:.1f} | {r['peak_limit_MiB']:.0f} | {r['neurons_differing']} |")
         lines.append("")
+        lead = results.get("input_forms_brian2") or {}
+        if lead:
+            lines += ["Constant-input lead over Brian2 cpp_standalone in the same run (the headline workloads "
+                      "`lif_ref` and `eif` at this N and T: float32, Euler, constant input, spike counts; "
+                      "lifbook's `run()` against Brian2's own timing of its simulation loop):", ""]
+            for model, d in lead.items():
+                if "skipped" in d:
+                    lines.append(f"- {model}: skipped ({d['skipped']})")
+                else:
+                    lines.append(f"- {model} (`{d['workload']}`): lifbook {d['lifbook_mups']:.0f} M updates/s, "
+                                 f"Brian2 cpp_standalone {d['brian2_mups']:.0f}: **{d['lead']:.1f}x**")
+            lines.append("")
     lines += ["## Start-up and one neuron", "",
               "Seconds for imports and for the first `run()` of a one-neuron population in a fresh process "
               "(cold: empty numba cache, so the kernel is compiled; warm: loaded from the cache); "
@@ -352,8 +390,11 @@ _JSON_SCHEMA = """## bench_results.json (for the book's "Populations at scale" c
 `lifbook/data/bench_results.json` holds everything above: `machine` (CPU, versions, threads), `workloads` (a dict
 `lif`/`lif_ref`/`eif` -> list of rows), `library` (list of rows with `op` = `run` or `forward`),
 `startup` and `single_neuron` (dicts of numbers), `input_forms` (rows of the input-forms section: `model`, `form`,
-`N`, `T`, `lifbook_s`, `naive_s`, `speedup`, `peak_MiB`, `peak_limit_MiB`, `input_MiB`, `input_bound_s`,
-`read_GBps`, `neurons_differing`; `input_forms_run` says when and how). A row of the others has `workload`, `model`, `N`, `T`, `impl`,
+`N`, `T`, `lifbook_s`, `naive_s`, `speedup`, `lifbook_cpu_s`, `naive_cpu_s`, `speedup_cpu`, `peak_MiB`,
+`peak_limit_MiB`, `input_MiB`, `input_bound_s`, `bandwidth_frac` (null for inputs read once), `read_GBps`, `load`
+(load average before and after), `neurons_differing`; `input_forms_run` says when and how; `input_forms_brian2`
+maps `CLIF`/`ELIF` to the constant-input lead over Brian2 cpp_standalone in the same run: `workload`, `N`, `T`,
+`lifbook_mups`, `brian2_mups`, `lead`, or `skipped`). A row of the others has `workload`, `model`, `N`, `T`, `impl`,
 `seconds` (one per round), `mups_median`, `mups_min`, `mups_max` (million neuron-updates per second),
 `spikes_total`, `neurons_differing` and `max_count_diff` (against the first row), or `skipped`
 (the reason). To plot:
@@ -440,12 +481,15 @@ def main(argv=None):
         results["input_forms"] = input_forms.measure_input_forms(n_in, 200, rounds, 1 if quick else 2)
         results["input_forms_run"] = (f"on {time.strftime('%Y-%m-%d %H:%M')} by `python bench/bench_lifbook.py "
                                       f"{results['args']}`")
-        input_forms.print_input_forms(results["input_forms"])
+        if not quick:
+            results["input_forms_brian2"] = brian2_lead(n_in, 200, rounds, args.brian2_python)
+        input_forms.print_input_forms(results["input_forms"], results.get("input_forms_brian2"))
 
     if args.merge_json:
         with open(args.merge_json) as f:
             merged = json.load(f)
-        for key in ("workloads", "library", "startup", "single_neuron", "input_forms", "input_forms_run"):
+        for key in ("workloads", "library", "startup", "single_neuron", "input_forms", "input_forms_run",
+                    "input_forms_brian2"):
             if results.get(key):
                 merged[key] = results[key]
         results = merged

@@ -15,15 +15,20 @@ at rest, inputs around the rheobase (seeded). Input forms:
 
 The naive loop is NumPy in place (``out=`` buffers, no per-step allocation), one expression per
 step over all neurons, reading ``x[k]`` (NumPy converts float32 and strided rows as it reads them)
-or ``amplitude * on[k]`` for the current. Times are wall-clock medians of ``rounds`` runs;
-``peak_MiB`` is the most memory Python allocations held during one ``run()`` beyond what they
-held before it (``tracemalloc``: NumPy's and torch's CPU allocations; the kernels' block buffers
-are a few KiB). ``read_GBps`` is this machine's read bandwidth (``np.sum`` over the float64 input),
-and ``input_bound_s`` the time to read each form's bytes once at that rate.
+or ``amplitude * on[k]`` for the current. Times are wall-clock medians of ``rounds`` runs, with the
+process's CPU time of the same runs (``*_cpu_s``: all threads; lifbook's kernels use every core the
+process may run on, the naive loop one); ``peak_MiB`` is the most memory Python allocations held
+during one ``run()`` beyond what they held before it (``tracemalloc``: NumPy's and torch's CPU
+allocations; the kernels' block buffers are a few KiB). ``read_GBps`` is this machine's read
+bandwidth (one thread, ``np.sum`` over the float64 input, best of three passes), ``input_bound_s``
+the time to read each form's bytes once at that rate and ``bandwidth_frac`` that time over
+lifbook's (1: the run reads its input as fast as ``np.sum`` does; the target is 0.7). ``load``: the
+machine's load average (1 minute) before and after the section.
 """
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 import tracemalloc
@@ -141,10 +146,13 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
     all_forms, amp = _forms(N, T)
     names = list(all_forms) if forms is None else list(forms)
     x64 = all_forms["float64 (T, N)"][0]()[0]
-    t = time.perf_counter()
-    for _ in range(2):
+    load0 = os.getloadavg()[0]
+    passes = []
+    for _ in range(3):
+        t = time.perf_counter()
         float(np.sum(x64))
-    read_GBps = 2 * x64.nbytes / (time.perf_counter() - t) / 1e9
+        passes.append(time.perf_counter() - t)
+    read_GBps = x64.nbytes / min(passes) / 1e9
     del x64
     gc.collect()
     rows = []
@@ -164,11 +172,12 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
                 return m.run(x, record=("count",))
 
             run_lifbook()  # compiles the kernel for this form (or loads it)
-            times = []
+            times, cpu = [], []
             for _ in range(rounds):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 rec = run_lifbook()
                 times.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
             counts = np.asarray(rec.count).reshape(-1)
             gc.collect()
             model = Model(n=N)  # made before: its state is not part of what run() allocates
@@ -178,18 +187,24 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
             peak = tracemalloc.get_traced_memory()[1] - base
             tracemalloc.stop()
             get = _getter(x, kind, amp, Model(n=1).dt, T)
-            ntimes = []
+            ntimes, ncpu = [], []
             for _ in range(naive_rounds):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 ncount = naive_loop(Model(n=N), get, T)
                 ntimes.append(time.perf_counter() - t)
+                ncpu.append(time.process_time() - c)
             lb, nv = statistics.median(times), statistics.median(ntimes)
+            lbc, nvc = statistics.median(cpu), statistics.median(ncpu)
             input_mib = (nbytes if kind is not True else 8 * N) / 2**20
+            bound = nbytes / (read_GBps * 1e9)
             row = dict(model=model_name, form=name, N=N, T=T, lifbook_s=lb, naive_s=nv, speedup=nv / lb,
+                       lifbook_cpu_s=lbc, naive_cpu_s=nvc, speedup_cpu=nvc / lbc,
                        lifbook_mups=N * T / lb / 1e6, naive_mups=N * T / nv / 1e6, peak_MiB=peak / 2**20,
                        input_MiB=input_mib, peak_limit_MiB=0.1 * input_mib + 64,
-                       input_bound_s=nbytes / (read_GBps * 1e9), spikes=int(counts.sum()),
-                       neurons_differing=int(np.count_nonzero(counts != ncount)), read_GBps=read_GBps)
+                       input_bound_s=bound, bandwidth_frac=bound / lb if nbytes >= 8 * N * T // 2 else None,
+                       spikes=int(counts.sum()),
+                       neurons_differing=int(np.count_nonzero(counts != ncount)), read_GBps=read_GBps,
+                       load=(load0, os.getloadavg()[0]))
             rows.append(row)
             log(_fmt(row))
             del x, get
@@ -198,20 +213,28 @@ def measure_input_forms(N=1_000_000, T=200, rounds=3, naive_rounds=2, models=("C
 
 
 def _fmt(r):
-    return (f"{r['model']:<5} {r['form']:<22} lifbook {r['lifbook_s']:7.3f} s ({r['lifbook_mups']:7.0f} M/s)  "
-            f"naive {r['naive_s']:7.3f} s  x{r['speedup']:5.1f}  peak {r['peak_MiB']:7.1f} MiB "
-            f"(limit {r['peak_limit_MiB']:.0f})  input-bound {r['input_bound_s']:.3f} s  "
-            f"differing {r['neurons_differing']}")
+    frac = "   -" if r.get("bandwidth_frac") is None else f"{r['bandwidth_frac']:4.2f}"
+    return (f"{r['model']:<5} {r['form']:<22} lifbook {r['lifbook_s']:7.3f} s ({r['lifbook_mups']:6.0f} M/s, "
+            f"cpu {r['lifbook_cpu_s']:6.3f} s)  naive {r['naive_s']:6.3f} s (cpu {r['naive_cpu_s']:6.3f})  "
+            f"x{r['speedup']:5.1f} (cpu x{r['speedup_cpu']:5.1f})  bandwidth {frac}  peak {r['peak_MiB']:6.1f} MiB "
+            f"(limit {r['peak_limit_MiB']:.0f})  differing {r['neurons_differing']}")
 
 
-def print_input_forms(rows):
+def print_input_forms(rows, lead=None):
     if not rows:
         return
     r0 = rows[0]
-    print(f"\ninput forms: N = {r0['N']:,}, T = {r0['T']}, float64, record=('count',); "
-          f"read bandwidth {r0['read_GBps']:.1f} GB/s")
+    print(f"\ninput forms: N = {r0['N']:,}, T = {r0['T']}, float64, record=('count',); read bandwidth "
+          f"{r0['read_GBps']:.1f} GB/s (one thread); load average {r0['load'][0]:.1f} -> {rows[-1]['load'][1]:.1f}")
     for r in rows:
         print("  " + _fmt(r))
+    for model, d in (lead or {}).items():
+        if "skipped" in d:
+            print(f"  constant-input lead over Brian2 cpp_standalone, {model}: skipped ({d['skipped']})")
+            continue
+        print(f"  constant-input lead over Brian2 cpp_standalone, {model} ({d['workload']}, float32 Euler, "
+              f"N = {d['N']:,}, T = {d['T']}): lifbook {d['lifbook_mups']:.0f} M/s, Brian2 {d['brian2_mups']:.0f} "
+              f"M/s: x{d['lead']:.1f}")
 
 
 if __name__ == "__main__":

@@ -417,9 +417,12 @@ class _Population:
             if steps is None:
                 raise ValueError("steps: a current function x(t) needs the number of steps, run(x, steps=T)")
             t = self.time + self.params.dt * np.arange(steps)
-            # Streamed forms for the CPU engines (another engine, e.g. on a GPU, gets the values as before).
-            streams = (isinstance(x, _inputs.Current) and self._engine.name in ("numba", "reference")
-                       and (not self.precise or self._engine.name == "numba"))
+            # Streamed forms: separable currents for every engine (evaluated in its kernel), currents made
+            # block by block (noise) for the CPU engines (the GPU engine gets their values as before); in
+            # precise mode the numba engine streams both.
+            streams = isinstance(x, _inputs.Current) and (
+                self._engine.name == "numba"
+                or not self.precise and self._engine.name in ("reference", "gpu"))
             sep = x.separable(t) if streams else None
             if sep is not None:
                 # Amplitudes times profiles, evaluated inside the engine step by step: no (T, N) array.
@@ -429,7 +432,7 @@ class _Population:
                 Backend._check_range(-peak, peak, self._max_abs_x, "x(t)")
                 self._warn_drive(peak, "x(t)", 5)
                 return sep, False, steps
-            if streams and x._streamable():
+            if streams and self._engine.name != "gpu" and x._streamable():
                 # Noise and other currents made block by block (state carried over): no (T, N) array.
                 self._bind(0.0)
                 stream = _inputs.Streamed(x, t, np.shape(x._block(t, 0, 1, {}))[1:])
@@ -461,6 +464,9 @@ class _Population:
         dtype and strides, checked (finite, bounded) in place but never converted or copied whole."""
         self._bind(x)
         be = self.backend
+        if self._engine.name == "gpu" and not self.precise and is_tensor(x) and (
+                x.device == be.device or x.device.type == be.device.type == "cpu"):
+            return self._gpu_stream_input(x)
         if be.name == "torch" and be.device.type != "cpu" or self.precise and self._engine.name != "numba" or \
                 self._engine.name not in ("numba", "reference"):
             return self._input(x)
@@ -486,6 +492,20 @@ class _Population:
             self._warn_drive(peak, "x", 6)
         self._stream_check = True
         return arr
+
+    def _gpu_stream_input(self, x):
+        """A tensor on the GPU engine's device as the kernel will read it: its own dtype and strides, checked
+        (finite, bounded) by the kernel in its one pass over it (the first and last steps are looked at here)."""
+        torch = self.backend.torch
+        t = x.detach()
+        if t.is_complex() or t.dtype == torch.bool:
+            return self._input(x)  # the backend's error
+        if t.numel() and t.ndim:
+            lo, hi = torch.aminmax(torch.stack([t[0], t[-1]]).to(torch.float64))
+            peak = Backend._check_range(float(lo), float(hi), self._max_abs_x, "x")
+            self._warn_drive(peak, "x", 7)
+        self._stream_check = True
+        return t
 
     def _run_loop(self, xs, constant: bool, T: int, record) -> dict:
         """``T`` steps by the engine; the population writes its state, spikes, last input and step count.
@@ -652,3 +672,4 @@ class ELIFPopulation(_Population):
     Params = ELIFParams
     methods = ("etd2", "expeuler", "euler")
     default_method = "etd2"
+

@@ -188,6 +188,102 @@ def test_engine_is_pure_and_a_bad_input_changes_nothing():
     assert m.steps == steps and torch.equal(m.v, v)
 
 
+# -- input forms read as they are (project issue 12) ------------------------------------------------------
+def _series_tensor(steps=60, n=N, seed=1):
+    rng = np.random.default_rng(seed)
+    return torch.from_numpy(rng.uniform(0.5, 9.0, (steps, n)))
+
+
+@pytest.mark.gpu_sim
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("form", ["float32", "float64", "int16", "transposed", "expanded", "flipped", "every_other"])
+def test_tensor_forms_are_read_through_strides_and_converted_in_the_kernel(form, dtype, monkeypatch):
+    x64 = _series_tensor()
+    x = {"float32": lambda: x64.to(torch.float32), "float64": lambda: x64,
+         "int16": lambda: x64.round().to(torch.int16),
+         "transposed": lambda: x64.t().contiguous().t(), "expanded": lambda: x64[:1].expand(len(x64), N),
+         "flipped": lambda: x64.flip(0), "every_other": lambda: x64.repeat_interleave(2, dim=1)[:, ::2]}[form]()
+    want_x = x.to(getattr(torch, dtype)).contiguous()
+    ref = _make(CLIFPopulation, dict(t_ref=1.0), "reference", None, dtype)
+    eng = _make(CLIFPopulation, dict(t_ref=1.0), "gpu", None, dtype)
+    from lifbook.engine import gpu
+
+    seen = []
+    original = gpu.TritonEngine._input
+
+    def spy(self, xs, v, lead):
+        out = original(self, xs, v, lead)
+        seen.append((xs, out[0]))
+        return out
+
+    monkeypatch.setattr(gpu.TritonEngine, "_input", spy)
+    calls = []
+    monkeypatch.setattr(type(eng.backend), "check_values", lambda *a: calls.append(a))
+    got = eng.run(x, record=("spikes", "v", "count"))
+    checks = len(calls)
+    monkeypatch.undo()
+    want = ref.run(want_x, record=("spikes", "v", "count"))
+    assert want.spikes.sum() > 0
+    _compare(want.spikes, got.spikes, 0.0, "spikes")
+    _compare(want.count, got.count, 0.0, "count")
+    _compare(want.v, got.v, 0.0, "v")
+    _compare(ref.v, eng.v, 0.0, "final v")
+    # the kernel read the caller's tensor: same memory, same dtype (no converted or contiguous copy) ...
+    (xs, x3), = seen
+    assert x3.dtype == x.dtype and x3.data_ptr() == x.data_ptr()
+    # ... and checked it in the same pass (the backend's whole-tensor check never ran)
+    assert checks == 0
+
+
+@pytest.mark.gpu_sim
+def test_a_bad_value_in_a_streamed_tensor_is_found_by_the_kernel_and_changes_nothing():
+    x = _series_tensor().to(torch.float32)
+    x[37, 5] = float("nan")
+    m = _make(ELIFPopulation, {}, "gpu", None, "float64")
+    m.run(x[:5], record=("count",))
+    v, steps = m.v.clone(), m.steps
+    with pytest.raises(ValueError, match="NaN or inf"):
+        m.run(x, record=("count",))
+    assert m.steps == steps and torch.equal(m.v, v)
+    x[37, 5] = 1e15  # beyond max_abs_x (1e11 nA here)
+    with pytest.raises(ValueError, match="x"):
+        m.run(x, record=("count",))
+    assert m.steps == steps
+
+
+@pytest.mark.gpu_sim
+@pytest.mark.parametrize("Model", [CLIFPopulation, ELIFPopulation])
+@pytest.mark.parametrize("name", ["step", "sum", "ramp_batched"])
+def test_separable_currents_are_evaluated_in_the_kernel(Model, name, monkeypatch):
+    from lifbook import inputs
+
+    amp = np.linspace(1.0, 9.0 if Model is CLIFPopulation else 6.0, N)
+    cur = {"step": inputs.step(amp, 1.0, 9.0),
+           "sum": inputs.sine(1.0, 60.0, offset=1.5) + 1.3 * inputs.step(amp, 2.0, 11.0),
+           "ramp_batched": inputs.ramp(0.0, amp, 1.0, 9.0)}[name]
+    batch = 2 if name == "ramp_batched" else None
+    kw = dict(tau_syn=2.0) if name == "sum" else {}
+    ref = _make(Model, kw, "reference", batch, "float64")
+    eng = _make(Model, kw, "gpu", batch, "float64")
+    from lifbook.inputs import Separable
+
+    def no_materialise(self):
+        raise AssertionError("a separable current was materialised")
+
+    monkeypatch.setattr(Separable, "materialise", no_materialise)
+    record = ("spikes", "v", "count")
+    got, want = eng.run(cur, steps=90, record=record), ref.run(cur, steps=90, record=record)
+    assert want.spikes.sum() > 0
+    _compare(want.spikes, got.spikes, 0.0, "spikes")
+    _compare(want.v, got.v, _tol(Model, "float64"), "v")
+    _compare(ref.v, eng.v, _tol(Model, "float64"), "final v")
+    monkeypatch.undo()
+    # without a synaptic filter record["i"] is the current itself
+    rec = _make(Model, {}, "gpu", None, "float32").run(cur, steps=20, record=("i",))
+    t = 0.0 + ref.dt * np.arange(20)
+    np.testing.assert_array_equal(to_np(rec.i), np.broadcast_to(cur(t), (20, N)).astype(np.float32))
+
+
 @pytest.mark.gpu_sim
 def test_precise_spike_timing_runs_on_the_reference_path():
     kw = dict(spike_timing="precise", t_ref=1.0)
@@ -240,14 +336,15 @@ def _ptx(dtype, **flags):
     f = "*fp32" if dtype == "float32" else "*fp64"
     sig = dict(x_ptr=f, x_st="i32", x_sb="i32", x_sn="i32", v_ptr=f, i_ptr=f, r_ptr="*i32", P=f, Pn="*i32",
                cols="i32", v_out=f, i_out=f, r_out="*i32", s_out="*u8", s_rec="*u8", v_rec=f, i_rec=f,
-               count="*i64", T="i32", BN="i64", N="i32")
+               count="*i64", T="i32", BN="i64", N="i32", A_ptr="*fp64", a_sk="i32", a_sb="i32", a_sn="i32",
+               PT_ptr="*fp64", KS="i32", limit="fp64", nbad="*i8")
     names = list(sig)
     # what Triton's launcher infers for 16-aligned tensors and sizes divisible by 16
     aligned = ["x_ptr", "x_st", "v_ptr", "i_ptr", "r_ptr", "P", "Pn", "v_out", "i_out", "r_out", "s_out", "s_rec",
                "v_rec", "i_rec", "count", "BN", "N"]
     attrs = {(names.index(a),): [["tt.divisibility", 16]] for a in aligned}
     constexprs = dict(SYN=False, REF=False, EXP=False, ETD2=False, HET=False, REC_S=False, REC_V=False,
-                      REC_I=False, COUNT=False, X_FULL=False, BLOCK=K.BLOCK)
+                      REC_I=False, COUNT=False, X_FULL=False, BLOCK=K.BLOCK, SEP=False, CHECK=False)
     constexprs.update(flags)
     sig.update({k: "constexpr" for k in constexprs})
     out = {}
@@ -269,6 +366,8 @@ def test_the_kernel_compiles_for_cuda_without_a_gpu():
                      COUNT=True)
         for dtype in ("float32", "float64"):
             assert all(".entry lif_kernel" in p for p in _ptx(dtype, **every).values())
+            # a separable current evaluated in the kernel, the input check counted in the same pass
+            assert all(".entry lif_kernel" in p for p in _ptx(dtype, SEP=True, CHECK=True, COUNT=True).values())
         # CLIF counts, the benchmark's case: no fused multiply-add (the reference's rounding), and the
         # input of a step read with 128-bit loads
         ptx = _ptx("float32", REF=True, COUNT=True, X_FULL=True)

@@ -381,3 +381,26 @@ def test_precise_bad_values_found_in_stream_and_state_unchanged():
     with pytest.raises(ValueError, match="NaN or inf"):
         m.run(x, record=("count",))
     assert m.steps == 0 and np.all(m.v == m.params.u_rest)
+
+
+@pytest.mark.parametrize("form", ["contiguous", "float32", "transposed", "broadcast_time"])
+@pytest.mark.parametrize("record", [("count",), ("spikes", "v")])
+def test_grouped_and_tiled_reads_equal_reference(form, record):
+    """Many groups of blocks (GROUP * BLOCK neurons each), a last block of a few neurons, transposed tiles
+    with a partial last tile: the numba engine gives the reference's spikes and state, bitwise (CLIF)."""
+    from lifbook.engine import kernels
+
+    n = 2 * kernels.GROUP * kernels.BLOCK + 10
+    steps = 3 * kernels.TILE_T + 7
+    rng = np.random.default_rng(3)
+    x64 = rng.uniform(3.0, 8.0, (steps, n))
+    x = {"contiguous": lambda: x64, "float32": lambda: x64.astype(np.float32),
+         "transposed": lambda: np.ascontiguousarray(x64.T).T,
+         "broadcast_time": lambda: np.broadcast_to(x64[0], (steps, n))}[form]()
+    want_x = np.ascontiguousarray(np.asarray(x, dtype=np.float64))
+    a, b = CLIFPopulation(n=n), CLIFPopulation(n=n, engine="reference")
+    got, want = a.run(x, record=record), b.run(want_x, record=record)
+    for key in record:
+        np.testing.assert_array_equal(getattr(got, key), getattr(want, key))
+    np.testing.assert_array_equal(a.v, b.v)
+    assert np.sum(a.s) + (got.count.sum() if "count" in record else got.spikes.sum()) > 0

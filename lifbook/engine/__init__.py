@@ -74,8 +74,10 @@ changes the arrays it is given; the population owns its state and writes it):
   ``max_abs_x`` (check the input, finite and bounded, as it is read: ``ValueError``) and
   ``on_block(done, T)``, called between blocks of steps; an exception there (or a
   ``KeyboardInterrupt``) leaves the arrays given to the engine unchanged, so the population
-  stays as it was before ``run``. A GPU engine without these keywords is called without them
-  when they are not needed (a CUDA input is converted by the backend, as before).
+  stays as it was before ``run``. The GPU engine reads a tensor on its device the same way (any
+  real dtype and strides, converted in its kernel; ``max_abs_x`` counted in the same pass) and
+  evaluates a :class:`lifbook.inputs.Separable` current in its kernel; it takes no ``on_block``
+  (one launch) and gets a :class:`lifbook.inputs.Streamed` current's values (noise) whole.
 * Precise spike timing: with ``coef`` a :class:`lifbook.timing.PreciseCoefficients`
   (``spike_timing="precise"``; ``state.ref`` holds refractory ms as floats) ``step`` returns
   ``(spikes, state, offsets)`` and ``run`` returns ``(spikes, state, record_dict, offsets)``, with

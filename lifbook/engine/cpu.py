@@ -41,8 +41,10 @@ STEP_MIN_CLIF = 4096
 #: Time steps per tile in ``run`` when something is recorded at every step (see ``run_kernel``).
 RECORD_TILE = 32
 
-#: Bytes of input an array input's block of time steps reads (its steps run in one kernel call).
-BLOCK_BYTES = 32 << 20
+#: Bytes of input an array input's block of time steps reads (its steps run in one kernel call; a multiple
+#: of the kernels' ``TILE_T`` steps when longer). Each call reads the state from memory and writes it back:
+#: at 1e6 neurons, blocks of 4 steps (32 MiB) spent as much on the state as on the input.
+BLOCK_BYTES = 512 << 20
 
 #: Bytes (float64) of a block of steps of a current made block by block (:class:`lifbook.inputs.Streamed`,
 #: noise): a few times this is allocated while the block is made.
@@ -444,6 +446,10 @@ class NumbaEngine:
                 x3 = np.reshape(x, (T, -1, self.N), copy=False) if _NP2 else _view_reshape(x, (T, -1, self.N))
             except (ValueError, AttributeError):  # neuron axes that cannot be merged (transposed): copied
                 x3 = x.reshape(T, -1, self.N)
+        if x3.shape[0] > 1 and x3.strides[0] == 0:
+            # a broadcast view (stride 0 in time): one row, held for every step, read once per block of neurons
+            # (converted to the population's dtype here: O(N))
+            x3 = np.ascontiguousarray(x3[:1], dtype=self.dtype)
         fill = not (x3.dtype == self.dtype and x3.flags.c_contiguous and x3.flags.writeable)
         if x3.dtype.kind not in "fiu" or x3.dtype.kind == "f" and x3.dtype.itemsize > 8:
             x3 = x3.astype(np.float64)  # float16, longdouble: converted here (rare; NumPy's conversion)
@@ -496,6 +502,7 @@ class NumbaEngine:
             chunk = max(1, STREAM_BYTES // max(1, per_step * 8))
         elif streamed:
             chunk = max(1, BLOCK_BYTES // max(1, per_step * x3.dtype.itemsize))
+            chunk -= chunk % K.TILE_T if chunk > K.TILE_T else 0
         else:
             chunk = max(RECORD_TILE, BLOCK_UPDATES // per_step)
         chunk = min(chunk, T)

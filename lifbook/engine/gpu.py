@@ -21,8 +21,11 @@ interpreter when ``TRITON_INTERPRET=1`` is set (``tests/test_engine_gpu.py``, ma
 ``gpu_sim``): the kernels module is then loaded a second time, interpreted, so that the compiled
 and the interpreted kernels never mix.
 
-Input checks (``max_abs_x``) use the backend's check (two reductions and a synchronisation)
-before the kernel, so that a bad input leaves the state as it was.
+Inputs are read as they are: a tensor of any real dtype and strides through its strides, converted
+in the kernel, and a :class:`lifbook.inputs.Separable` current evaluated in the kernel (no ``(T, N)``
+tensor). ``run``'s input check (``max_abs_x``) is counted by the kernel in the same pass; ``forward``
+uses the backend's check (two reductions and a synchronisation) before the kernel. Either way a bad
+input leaves the state as it was.
 """
 from __future__ import annotations
 
@@ -141,33 +144,58 @@ class TritonEngine:
         return packed[1:]
 
     def _input(self, x, v, lead: int | None):
-        """``(x, x_st, x_sb, x_sn)``: the input contiguous in ``v``'s dtype and device, and its strides.
+        """``(x, x_st, x_sb, x_sn)``: the input on ``v``'s device, as it is, and its element strides.
 
         ``lead``: ``None`` for one step's input (held for every step), else ``T`` (a time series).
-        One step's input has shape ``()``, ``shape`` or the state's shape.
+        One step's input has shape ``()``, ``shape`` or the state's shape; it keeps its dtype and
+        strides (a strided view, a stride-0 broadcast, another float or integer dtype): the kernel
+        reads it through its strides and converts each value as it loads it. Only an input whose
+        neuron axes cannot be merged into one stride is copied (``reshape``), in its own dtype.
         """
         torch = self.torch
         x = torch.as_tensor(x, device=v.device)
-        if x.dtype != v.dtype:
+        if x.dtype == torch.bool or x.is_complex():  # the backend rejects these before; never read as numbers
             x = x.to(v.dtype)
-        x = x.contiguous()
         step_ndim = x.ndim - (0 if lead is None else 1)
         per_step = 1 if step_ndim == 0 else x[0].numel() if lead is not None else x.numel()
         nx = 1 if step_ndim == 0 else self.N
         bx = per_step // nx
-        x_sn = 1 if nx > 1 else 0
-        x_sb = nx if bx > 1 else 0
-        x_st = per_step if lead is not None else 0
-        return x, x_st, x_sb, x_sn
+        shape3 = (1 if lead is None else lead, bx, nx)
+        try:
+            x3 = x.view(shape3)  # a view whenever the neuron axes can be merged (any strides, stride 0 included)
+        except RuntimeError:
+            x3 = x.reshape(shape3)
+        x_st = x3.stride(0) if lead is not None else 0
+        x_sb = x3.stride(1) if bx > 1 else 0
+        x_sn = x3.stride(2) if nx > 1 else 0
+        return x3, x_st, x_sb, x_sn
 
-    def _launch(self, xs, state: LIFState, coef, record, T: int, lead: int | None):
+    def _separable(self, sep, v):
+        """``(A, a_sk, a_sb, a_sn, PT, KS)`` of a :class:`lifbook.inputs.Separable` current on ``v``'s device."""
+        torch = self.torch
+        A = torch.as_tensor(sep.amplitudes, dtype=torch.float64, device=v.device)
+        KS = A.shape[0]
+        A = A.reshape((KS, 1, 1) if A.ndim == 1 else (KS, -1, self.N))
+        PT = torch.as_tensor(sep.profiles, dtype=torch.float64, device=v.device).contiguous()
+        return A, A.stride(0), A.stride(1) if A.shape[1] > 1 else 0, 1 if A.shape[2] > 1 else 0, PT, KS
+
+    def _launch(self, xs, state: LIFState, coef, record, T: int, lead: int | None, max_abs_x=None):
+        from ..inputs import Separable
+
         torch = self.torch
         v = state.v
         K = self._kernels(v.device)
         (syn, ref, exp, etd2), P, Pn, het = self._prepared(coef, v.device, v.dtype)
         shape = tuple(v.shape)
         BN = v.numel()
-        x, x_st, x_sb, x_sn = self._input(xs, v, lead)
+        sep = isinstance(xs, Separable)
+        if sep:
+            A, a_sk, a_sb, a_sn, PT, KS = self._separable(xs, v)
+            x, x_st, x_sb, x_sn = v, 0, 0, 0  # a placeholder
+        else:
+            x, x_st, x_sb, x_sn = self._input(xs, v, lead)
+            A, a_sk, a_sb, a_sn, PT, KS = v, 0, 0, 0, v, 1  # placeholders
+        check = max_abs_x is not None
         v_in = v.contiguous()
         i_in = state.i.contiguous() if syn else v_in
         r_in = state.ref.contiguous() if ref else Pn
@@ -180,15 +208,22 @@ class TritonEngine:
         v_rec = torch.empty((T, *shape), dtype=v.dtype, device=v.device) if rec_v else v_out
         i_rec = torch.empty((T, *shape), dtype=v.dtype, device=v.device) if rec_i else v_out
         counts = torch.empty(shape, dtype=torch.int64, device=v.device) if count else v_out
-        x_full = x_sn == 1 and (x_sb == self.N or BN == self.N)
+        x_full = not sep and x_sn == 1 and (x_sb == self.N or BN == self.N)
         grid = (_cdiv(BN, K.BLOCK),)
+        nbad = torch.empty(BN if check else 1, dtype=torch.int8, device=v.device)
         if BN:
             K.lif_kernel[grid](x, x_st, x_sb, x_sn, v_in, i_in, r_in, P, Pn, P.shape[1],
                                v_out, i_out, r_out, s_out, s_rec, v_rec, i_rec, counts,
-                               T, BN, self.N, SYN=syn, REF=ref, EXP=exp, ETD2=etd2, HET=het,
+                               T, BN, self.N, A, a_sk, a_sb, a_sn, PT, KS,
+                               float(max_abs_x) if check else 0.0, nbad,
+                               SYN=syn, REF=ref, EXP=exp, ETD2=etd2, HET=het,
                                REC_S=rec_s, REC_V=rec_v, REC_I=rec_i, COUNT=count,
-                               X_FULL=x_full, BLOCK=K.BLOCK,
+                               X_FULL=x_full, BLOCK=K.BLOCK, SEP=sep, CHECK=check,
                                num_warps=K.NUM_WARPS, enable_fp_fusion=False)
+        if check and bool(nbad.any()):
+            # the kernel wrote new tensors only: the state is as it was; the backend's check says what is wrong
+            self.backend.check_values(x, "x", max_abs_x)
+            raise AssertionError("the kernel's input check and the backend's disagree")  # pragma: no cover
         new_state = LIFState(v_out, i_out if syn else None, r_out if ref else None)
         rec: dict[str, Any] = {}
         if rec_s:
@@ -199,7 +234,8 @@ class TritonEngine:
             if syn:
                 rec["i"] = i_rec
             else:  # without a filter the current is the input itself
-                rec["i"] = _broadcast_input(x, lead, T, shape)
+                src = torch.as_tensor(xs.materialise() if sep else xs, device=v.device).to(v.dtype)
+                rec["i"] = _broadcast_input(src, lead, T, shape)
         if count:
             rec["count"] = counts
         return s_out.view(torch.bool), new_state, rec
@@ -217,15 +253,20 @@ class TritonEngine:
         spikes, new_state, _ = self._launch(x, state, coef, (), 1, None)
         return spikes, new_state
 
-    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None):
+    def run(self, xs, state: LIFState, coef: StepCoefficients, record, *, steps: int | None = None,
+            max_abs_x: float | None = None):
         """``T`` steps in one kernel launch: ``(spikes, state, record_dict)`` (see :mod:`lifbook.engine`).
 
-        Precise coefficients: the reference engine's run.
+        ``xs``: a tensor of any real dtype and strides (read through its strides, converted in the
+        kernel) or a :class:`lifbook.inputs.Separable` current (evaluated in the kernel). With
+        ``max_abs_x`` the kernel counts the inputs that are not finite or exceed it in its one pass
+        over the input, and ``ValueError`` (the backend's message) is raised after it, the state
+        unchanged. Precise coefficients: the reference engine's run.
         """
         if isinstance(coef, PreciseCoefficients):
             return self._reference.run(xs, state, coef, record, steps=steps)
         T = int(steps) if steps is not None else int(xs.shape[0])
-        return self._launch(xs, state, coef, record, T, None if steps is not None else T)
+        return self._launch(xs, state, coef, record, T, None if steps is not None else T, max_abs_x)
 
 
 def _cdiv(a: int, b: int) -> int:

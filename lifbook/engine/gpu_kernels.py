@@ -67,22 +67,31 @@ def _coef(P, Pn, cols, col):
 @triton.jit
 def lif_kernel(x_ptr, x_st, x_sb, x_sn, v_ptr, i_ptr, r_ptr, P, Pn, cols,
                v_out, i_out, r_out, s_out, s_rec, v_rec, i_rec, count,
-               T, BN, N,
+               T, BN, N, A_ptr, a_sk, a_sb, a_sn, PT_ptr, KS, limit, nbad,
                SYN: tl.constexpr, REF: tl.constexpr, EXP: tl.constexpr, ETD2: tl.constexpr, HET: tl.constexpr,
                REC_S: tl.constexpr, REC_V: tl.constexpr, REC_I: tl.constexpr, COUNT: tl.constexpr,
-               X_FULL: tl.constexpr, BLOCK: tl.constexpr):
+               X_FULL: tl.constexpr, BLOCK: tl.constexpr, SEP: tl.constexpr = False, CHECK: tl.constexpr = False):
     """``T`` steps of the elements ``[pid * BLOCK, (pid + 1) * BLOCK)`` of the ``(B, N)`` state.
 
-    Input element ``(k, b, n)`` is ``x_ptr[k * x_st + b * x_sb + n * x_sn]`` (stride 0 broadcasts);
-    ``X_FULL``: the input has the state's shape at every step (``x_sb = N``, ``x_sn = 1``), so that the
-    loads of a step are contiguous (vectorised).
+    Input element ``(k, b, n)`` is ``x_ptr[k * x_st + b * x_sb + n * x_sn]`` (element strides, any
+    sign; stride 0 broadcasts), of any dtype, converted to the state's dtype as it is loaded (the
+    input is never copied or converted whole); ``X_FULL``: the input has the state's shape at every
+    step (``x_sb = N``, ``x_sn = 1``), so that the loads of a step are contiguous (vectorised).
+    ``SEP``: the input is separable (:class:`lifbook.inputs.Separable`), ``x[k, b, n] = A[0, b, n]
+    PT[k, 0] + A[1, b, n] PT[k, 1] + ...`` summed left to right in float64 and then converted, with
+    amplitude element ``(m, b, n)`` at ``A_ptr[m * a_sk + b * a_sb + n * a_sn]`` and ``PT`` float64
+    ``(T, KS)``; ``x_ptr`` is then a placeholder. ``CHECK``: ``nbad`` (int8, ``(B, N)``) is 1 where an
+    input read for that element failed ``|x| <= limit`` (NaN and inf included): the check in the same pass.
     Records are ``(T, B, N)``; ``count`` int64 ``(B, N)``. Pointers of absent terms are not read.
     """
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < BN
     b = offs // N
     n = offs - b * N
-    if X_FULL:
+    if SEP:
+        ap = A_ptr + (b * a_sb + n * a_sn)
+        xp = x_ptr
+    elif X_FULL:
         xp = x_ptr + offs
     else:
         xp = x_ptr + (b * x_sb + n * x_sn)
@@ -105,8 +114,18 @@ def lif_kernel(x_ptr, x_st, x_sb, x_sn, v_ptr, i_ptr, r_ptr, P, Pn, cols,
     sp = s_rec + offs
     vp = v_rec + offs
     ip = i_rec + offs
-    for _ in range(T):
-        x = tl.load(xp, mask=mask, other=0.0)
+    bad = tl.full([BLOCK], 0, tl.int32)
+    for t in range(T):
+        if SEP:
+            pt = PT_ptr + t * KS
+            acc = tl.load(ap, mask=mask, other=0.0) * tl.load(pt)
+            for k in range(1, KS):
+                acc = acc + tl.load(ap + k * a_sk, mask=mask, other=0.0) * tl.load(pt + k)
+            x = acc.to(v.dtype)
+        else:
+            x = tl.load(xp, mask=mask, other=0).to(v.dtype)
+        if CHECK:
+            bad += (~(tl.abs(x) <= limit) & mask).to(tl.int32)
         if SYN:
             v, i, r, s = _update(v, i, r, x, c, tl.where, tl.minimum, _clamp_min, tl.exp, SYN, REF, EXP, ETD2)
         else:
@@ -134,3 +153,5 @@ def lif_kernel(x_ptr, x_st, x_sb, x_sn, v_ptr, i_ptr, r_ptr, P, Pn, cols,
     tl.store(s_out + offs, s.to(tl.int8), mask=mask)
     if COUNT:
         tl.store(count + offs, cnt.to(tl.int64), mask=mask)
+    if CHECK:
+        tl.store(nbad + offs, (bad > 0).to(tl.int8), mask=mask)

@@ -58,6 +58,15 @@ BLOCK = 2048
 SMALL = 16
 #: Neurons per parallel chunk in :func:`step_kernel`.
 CHUNK = 16384
+#: Blocks that advance together, one step at a time, when :func:`run_kernel` reads a time series whose rows
+#: are contiguous: each step then reads ``GROUP * BLOCK`` consecutive inputs (256 KiB in float64), a run
+#: long enough for the hardware prefetcher (a block's own rows, 16 KiB each and a row apart, are read at
+#: about half the machine's bandwidth), while the group's state (512 KiB) stays in the L2 cache.
+GROUP = 16
+#: Time steps of a transposed tile in :func:`run_kernel`: an input whose neurons lie further apart in
+#: memory than its time steps (the transpose of a C-contiguous ``(N, T)`` array) is read neuron by neuron,
+#: ``TILE_T`` consecutive steps each, into a ``(TILE_T, BLOCK)`` buffer, so that each cache line is used whole.
+TILE_T = 32
 
 _OPTIONS = dict(error_model="numpy", nogil=True)
 _cache_errors: list[str] = []
@@ -450,7 +459,10 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
     Input forms: with ``FILL`` the input may have any real dtype and any strides (a strided or
     stride-0 broadcast view, a float32 array into a float64 population): each step's values of a
     block are read into a block-sized buffer of the state's dtype (the conversion NumPy's
-    ``astype`` does), so the input is never copied whole. With ``SEP`` the input is separable,
+    ``astype`` does), so the input is never copied whole; an input whose neurons lie further apart
+    than its steps (a transposed array) is read in tiles of :data:`TILE_T` steps per neuron, so that
+    each cache line is used whole. A time series with contiguous rows is read :data:`GROUP` blocks
+    at a time, one step for all of them, then the next. With ``SEP`` the input is separable,
     ``x[t, b, j] = A[0, b, j] PT[t, 0] + A[1, b, j] PT[t, 1] + ...`` (float64, summed left to
     right, then converted to the state's dtype; :class:`lifbook.inputs.Separable`), evaluated
     in the kernel (``xs`` is then a placeholder); without ``SEP``, ``A`` and ``PT`` are.
@@ -476,118 +488,134 @@ def run_kernel(SYN: bool, REF: bool, EXP: bool, ETD2: bool, HET: bool, COUNT: bo
         rec_spikes, rec_v, rec_i = spikes.shape[0] == T, v_rec.shape[0] == T, i_rec.shape[0] == T
         x_fill = np.empty(BLOCK if (Nx == 1 or FILL or SEP) else 0, dtype=v.dtype)
         x_one = np.empty(1, dtype=v.dtype)
+        # a time series with neurons further apart than steps: read in transposed tiles (see TILE_T)
+        transposed = FILL and not SEP and Tx > 1 and Nx > 1 and abs(xs.strides[0]) < abs(xs.strides[2])
+        x_tile = np.empty((TILE_T if transposed else 0, BLOCK + 8), dtype=v.dtype)  # rows not 4 KiB apart
+        # a time series with contiguous rows: GROUP blocks advance one step at a time (see GROUP)
+        group = GROUP if (Tx > 1 and Nx > 1 and not SEP and not transposed) else 1
         c = _coef_at(P, Pn, 0)
-        for t0 in range(0, T, tile):
-            t1 = min(t0 + tile, T)
-            for q in range(q0, q1):
-                b = q // nblk
-                j0 = (q - b * nblk) * BLOCK
-                j1 = min(j0 + BLOCK, N)
-                n = j1 - j0
-                bx = b if Bx > 1 else 0
-                if n <= SMALL:
-                    # A few neurons (one behind a slider): time innermost, the state in registers.
-                    for j in range(n):
-                        jj = j0 + j
-                        jx = jj if Nx > 1 else 0
-                        vj = v[b, jj]
-                        ij = i[b, jj] if SYN else vj  # a placeholder without a filter
-                        rj = r[b, jj] if REF else np.int32(0)
-                        cj = 0
-                        cc = _coef_at(P, Pn, jj if HET else 0)
-                        xbad = 0
-                        for t in range(t0, t1):
-                            if SEP:
-                                acc = A[0, bx, jx] * PT[t, 0]
-                                for k in range(1, KS):
-                                    acc += A[k, bx, jx] * PT[t, k]
-                                x_one[0] = acc
-                                xj = x_one[0]
-                            elif FILL:
-                                x_one[0] = xs[t if Tx > 1 else 0, bx, jx]
-                                xj = x_one[0]
-                            else:
-                                xj = xs[t if Tx > 1 else 0, bx, jx]
-                            xbad += not (abs(xj) <= limit)
-                            vj, ij, rj, sj = _update(vj, ij, rj, xj, cc, _where, _minimum, _clamp_min, _exp,
-                                                     SYN, REF, EXP, ETD2)
-                            spikes[t if rec_spikes else 0, b, jj] = sj
-                            cj += sj
-                            if rec_v:
-                                v_rec[t, b, jj] = vj
-                            if rec_i and SYN:
-                                i_rec[t, b, jj] = ij
-                        v[b, jj] = vj
-                        if SYN:
-                            i[b, jj] = ij
-                        if REF:
-                            r[b, jj] = rj
-                        if COUNT:
-                            count[b, jj] += cj
-                        nbad[q] += xbad
-                    continue
-                v_b = v[b, j0:j1]
-                if SYN:
-                    i_b = i[b, j0:j1]
-                if REF:
-                    r_b = r[b, j0:j1]
-                if COUNT:
-                    c_b = count[b, j0:j1]
-                for t in range(t0, t1):
-                    s_t = spikes[t if rec_spikes else 0, b, j0:j1]
-                    tx = t if Tx > 1 else 0
-                    if SEP:
-                        if Nx == 1:
-                            acc = A[0, bx, 0] * PT[t, 0]
-                            for k in range(1, KS):
-                                acc += A[k, bx, 0] * PT[t, k]
-                            x_fill[:] = acc
-                        else:
-                            p0 = PT[t, 0]
-                            if KS == 1:
-                                for j in range(n):
-                                    x_fill[j] = A[0, bx, j0 + j] * p0
-                            else:  # the same left-to-right sum in float64
-                                for j in range(n):
-                                    acc = A[0, bx, j0 + j] * p0
-                                    for k in range(1, KS):
-                                        acc += A[k, bx, j0 + j] * PT[t, k]
-                                    x_fill[j] = acc
-                        x_t = x_fill[:n]
-                    elif FILL:
-                        if Nx == 1:
-                            x_fill[:] = xs[tx, bx, 0]
-                        else:
+        for tt0 in range(0, T, tile):
+            tt1 = min(tt0 + tile, T)
+            for g0 in range(q0, q1, group):
+                for t0 in range(tt0, tt1, 1 if group > 1 else tile):
+                    t1 = t0 + 1 if group > 1 else tt1
+                    for q in range(g0, min(g0 + group, q1)):
+                        b = q // nblk
+                        j0 = (q - b * nblk) * BLOCK
+                        j1 = min(j0 + BLOCK, N)
+                        n = j1 - j0
+                        bx = b if Bx > 1 else 0
+                        if n <= SMALL:
+                            # A few neurons (one behind a slider): time innermost, the state in registers.
                             for j in range(n):
-                                x_fill[j] = xs[tx, bx, j0 + j]
-                        x_t = x_fill[:n]
-                    elif Nx == 1:
-                        x_fill[:] = xs[tx, bx, 0]
-                        x_t = x_fill[:n]
-                    else:
-                        x_t = xs[tx, bx, j0:j1]
-                    x_bad = 0
-                    for j in range(n):
-                        x_bad += not (abs(x_t[j]) <= limit)  # NaN, inf and too large (counted, vectorised)
-                        i_j = i_b[j] if SYN else x_t[j]
-                        r_j = r_b[j] if REF else np.int32(0)
-                        if HET:
-                            c = _coef_at(P, Pn, j0 + j)
-                        v1, i1, r1, s1 = _update(v_b[j], i_j, r_j, x_t[j], c, _where, _minimum, _clamp_min, _exp,
-                                                 SYN, REF, EXP, ETD2)
-                        v_b[j] = v1
-                        s_t[j] = s1
+                                jj = j0 + j
+                                jx = jj if Nx > 1 else 0
+                                vj = v[b, jj]
+                                ij = i[b, jj] if SYN else vj  # a placeholder without a filter
+                                rj = r[b, jj] if REF else np.int32(0)
+                                cj = 0
+                                cc = _coef_at(P, Pn, jj if HET else 0)
+                                xbad = 0
+                                for t in range(t0, t1):
+                                    if SEP:
+                                        acc = A[0, bx, jx] * PT[t, 0]
+                                        for k in range(1, KS):
+                                            acc += A[k, bx, jx] * PT[t, k]
+                                        x_one[0] = acc
+                                        xj = x_one[0]
+                                    elif FILL:
+                                        x_one[0] = xs[t if Tx > 1 else 0, bx, jx]
+                                        xj = x_one[0]
+                                    else:
+                                        xj = xs[t if Tx > 1 else 0, bx, jx]
+                                    xbad += not (abs(xj) <= limit)
+                                    vj, ij, rj, sj = _update(vj, ij, rj, xj, cc, _where, _minimum, _clamp_min, _exp,
+                                                             SYN, REF, EXP, ETD2)
+                                    spikes[t if rec_spikes else 0, b, jj] = sj
+                                    cj += sj
+                                    if rec_v:
+                                        v_rec[t, b, jj] = vj
+                                    if rec_i and SYN:
+                                        i_rec[t, b, jj] = ij
+                                v[b, jj] = vj
+                                if SYN:
+                                    i[b, jj] = ij
+                                if REF:
+                                    r[b, jj] = rj
+                                if COUNT:
+                                    count[b, jj] += cj
+                                nbad[q] += xbad
+                            continue
+                        v_b = v[b, j0:j1]
                         if SYN:
-                            i_b[j] = i1
+                            i_b = i[b, j0:j1]
                         if REF:
-                            r_b[j] = r1
+                            r_b = r[b, j0:j1]
                         if COUNT:
-                            c_b[j] += s1
-                    nbad[q] += x_bad
-                    if rec_v:
-                        v_rec[t, b, j0:j1] = v_b
-                    if rec_i and SYN:
-                        i_rec[t, b, j0:j1] = i_b
+                            c_b = count[b, j0:j1]
+                        for t in range(t0, t1):
+                            s_t = spikes[t if rec_spikes else 0, b, j0:j1]
+                            tx = t if Tx > 1 else 0
+                            if SEP:
+                                if Nx == 1:
+                                    acc = A[0, bx, 0] * PT[t, 0]
+                                    for k in range(1, KS):
+                                        acc += A[k, bx, 0] * PT[t, k]
+                                    x_fill[:] = acc
+                                else:
+                                    p0 = PT[t, 0]
+                                    if KS == 1:
+                                        for j in range(n):
+                                            x_fill[j] = A[0, bx, j0 + j] * p0
+                                    else:  # the same left-to-right sum in float64
+                                        for j in range(n):
+                                            acc = A[0, bx, j0 + j] * p0
+                                            for k in range(1, KS):
+                                                acc += A[k, bx, j0 + j] * PT[t, k]
+                                            x_fill[j] = acc
+                                x_t = x_fill[:n]
+                            elif FILL and transposed:
+                                kt = (t - t0) % TILE_T
+                                if kt == 0:  # the next TILE_T steps of the block, neuron by neuron
+                                    mt = min(TILE_T, t1 - t)
+                                    for k in range(mt):
+                                        for j in range(n):
+                                            x_tile[k, j] = xs[t + k, bx, j0 + j]
+                                x_t = x_tile[kt, :n]
+                            elif FILL:
+                                if Nx == 1:
+                                    x_fill[:] = xs[tx, bx, 0]
+                                else:
+                                    for j in range(n):
+                                        x_fill[j] = xs[tx, bx, j0 + j]
+                                x_t = x_fill[:n]
+                            elif Nx == 1:
+                                x_fill[:] = xs[tx, bx, 0]
+                                x_t = x_fill[:n]
+                            else:
+                                x_t = xs[tx, bx, j0:j1]
+                            x_bad = 0
+                            for j in range(n):
+                                x_bad += not (abs(x_t[j]) <= limit)  # NaN, inf and too large (counted, vectorised)
+                                i_j = i_b[j] if SYN else x_t[j]
+                                r_j = r_b[j] if REF else np.int32(0)
+                                if HET:
+                                    c = _coef_at(P, Pn, j0 + j)
+                                v1, i1, r1, s1 = _update(v_b[j], i_j, r_j, x_t[j], c, _where, _minimum, _clamp_min,
+                                                         _exp, SYN, REF, EXP, ETD2)
+                                v_b[j] = v1
+                                s_t[j] = s1
+                                if SYN:
+                                    i_b[j] = i1
+                                if REF:
+                                    r_b[j] = r1
+                                if COUNT:
+                                    c_b[j] += s1
+                            nbad[q] += x_bad
+                            if rec_v:
+                                v_rec[t, b, j0:j1] = v_b
+                            if rec_i and SYN:
+                                i_rec[t, b, j0:j1] = i_b
 
     kernel = _jit(run)
     kernel.lifbook_interleave = RUN_INTERLEAVE_ELIF if EXP else 0
