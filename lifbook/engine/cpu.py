@@ -307,6 +307,9 @@ class NumbaEngine:
 
             return None, small, separable
         x3, _, _, fill, _ = self._input_form(xs, T, False)
+        if x3.shape[0] == 1 < T:  # a broadcast view, already one row of the state's dtype: repeated per block
+            step = max(1, x3.shape[1] * x3.shape[2])
+            return x3, max(1, STREAM_BYTES // (step * 8)), lambda t0, t1: np.repeat(x3, t1 - t0, axis=0)
         if not fill:  # the state's dtype, C-contiguous, writable: views
             step_bytes = max(1, x3.shape[1] * x3.shape[2] * x3.dtype.itemsize)
             return x3, max(1, BLOCK_BYTES // step_bytes), lambda t0, t1: x3[t0:t1]
