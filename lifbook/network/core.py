@@ -424,7 +424,7 @@ class Network:
     (``v``, ``ref``, ``g``, ``ring``); a CUDA run copies it to the device and back.
     ``threads``: threads of the numba engine (default 1, the fastest for small networks such as
     CUBA). The numba engine updates the neurons for a block of steps (as many as the smallest
-    delay, at most :data:`BLOCK_MAX`) before it propagates their spikes; more threads split each
+    delay, at most 16 steps) before it propagates their spikes; more threads split each
     block into two parallel regions (neuron update by chunks of neurons, spike propagation by
     ranges of target columns), with a synchronisation after each: worth it on idle cores for
     large networks with long delays (Brunel's 1.5 ms is a block of 15 steps), and slower on a
