@@ -51,9 +51,20 @@ _w_form = _T.w_form
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
 
 
+#: Vector iterations LLVM interleaves in the neuron loops of the precise ELIF run kernels (as
+#: :data:`.kernels.RUN_INTERLEAVE_ELIF`, 8 for the grid kernels). The precise grid pass is longer (the
+#: error term, the flags, the refractory clock): 8 vectors spill registers to the stack, 4 do not.
+#: ``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time, precise / grid per update on a loaded
+#: 2-core machine (medians of 7 rounds, two runs each): 8: float32 1.43-1.46, float64 1.78-1.92; 6: 1.39, 1.79;
+#: 4: 1.32-1.35, 1.60-1.62; 3: 1.42, 1.65; 2: 1.46, 1.88. The results are the same bits (the same operations
+#: per neuron). CLIF's kernels keep LLVM's own choice (2, 4 and 8 measured no faster).
+RUN_INTERLEAVE_ELIF = 4
+
+
 def _source_key() -> str:
-    """:data:`.kernels._KEY` and a hash of :mod:`lifbook.timing` (the code these kernels inline)."""
-    return hashlib.sha256((_KEY + inspect.getsource(timing)).encode()).hexdigest()
+    """:data:`.kernels._KEY`, a hash of :mod:`lifbook.timing` (the code these kernels inline) and the
+    interleave count (a compiler option, not part of numba's own cache key)."""
+    return hashlib.sha256((_KEY + inspect.getsource(timing) + f"interleave={RUN_INTERLEAVE_ELIF}").encode()).hexdigest()
 
 
 _PKEY = _source_key()
@@ -515,5 +526,5 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                         i_rec[t, b, j0:j1] = i_b
 
     kernel = _jit(run)
-    kernel.lifbook_interleave = _kernels.RUN_INTERLEAVE_ELIF if EXP else 0
+    kernel.lifbook_interleave = RUN_INTERLEAVE_ELIF if EXP else 0
     return kernel
