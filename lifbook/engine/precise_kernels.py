@@ -51,9 +51,20 @@ _w_form = _T.w_form
 _TAU_M, _R, _TAU_SYN, _T_REF = (timing.FIXUP_FIELDS.index(n) for n in ("tau_m", "R", "tau_syn", "t_ref"))
 
 
+#: Vector iterations LLVM interleaves in the neuron loops of the precise ELIF run kernels (as
+#: :data:`.kernels.RUN_INTERLEAVE_ELIF`, 8 for the grid kernels). The precise grid pass is longer (the
+#: error term, the flags, the refractory clock): 8 vectors spill registers to the stack, 4 do not.
+#: ``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time, precise / grid per update on a loaded
+#: 2-core machine (medians of 7 rounds, two runs each): 8: float32 1.43-1.46, float64 1.78-1.92; 6: 1.39, 1.79;
+#: 4: 1.32-1.35, 1.60-1.62; 3: 1.42, 1.65; 2: 1.46, 1.88. The results are the same bits (the same operations
+#: per neuron). CLIF's kernels keep LLVM's own choice (2, 4 and 8 measured no faster).
+RUN_INTERLEAVE_ELIF = 4
+
+
 def _source_key() -> str:
-    """:data:`.kernels._KEY` and a hash of :mod:`lifbook.timing` (the code these kernels inline)."""
-    return hashlib.sha256((_KEY + inspect.getsource(timing)).encode()).hexdigest()
+    """:data:`.kernels._KEY`, a hash of :mod:`lifbook.timing` (the code these kernels inline) and the
+    interleave count (a compiler option, not part of numba's own cache key)."""
+    return hashlib.sha256((_KEY + inspect.getsource(timing) + f"interleave={RUN_INTERLEAVE_ELIF}").encode()).hexdigest()
 
 
 _PKEY = _source_key()
@@ -124,7 +135,7 @@ _NROW = 19
 #: a few flagged neurons run in vector code instead of LLVM's scalar remainder loop.
 _PAD = 8
 _SIG_CLIF = "void(float64[:, ::1], int64)"
-_SIG_ELIF = "void(float64[:, ::1], int64, int64[::1], int64[::1], int64[::1])"
+_SIG_ELIF = "void(float64[:, ::1], int64, int64[::1], int64[::1], int64[::1], boolean)"
 
 
 @numba.njit(_SIG_CLIF, error_model="numpy", nogil=True, cache=True)
@@ -151,10 +162,12 @@ def _clif_flow(W, m):
 
 
 @numba.njit(_SIG_ELIF, error_model="numpy", nogil=True, cache=True)
-def _elif_rounds(W, m, lane, st_r, status):
+def _elif_rounds(W, m, lane, st_r, status, het):
     """The sub-steps of :func:`lifbook.timing.elif_advance_w` for ``m`` flagged neurons together (no filter).
 
-    ``W``: the scratch (rows ``_U`` ... ``_UTH`` filled for neurons ``0 .. m-1``, ``W[_T0] = 0``);
+    ``W``: the scratch (rows ``_U`` ... ``_UTH`` filled for neurons ``0 .. m-1``, ``W[_T0] = 0``, ``W[_U]``
+    the potential ``u0``, turned into ``w`` here); ``het``: whether the parameter rows differ by neuron
+    (else they hold the same value in every column and are not moved);
     ``lane``: ``0 .. m-1`` on entry, then the neuron at each position. Each round takes one
     sub-step (classical RK4 in ``w``) of every neuron still integrating (its ``k``-th round is
     ``elif_advance_w``'s ``k``-th sub-step), branch-free over contiguous rows, then moves those
@@ -167,6 +180,8 @@ def _elif_rounds(W, m, lane, st_r, status):
     last_round = timing.MAX_SUBSTEPS - 1
     U, T0, LEN, X, UN, HS, UU = W[_U], W[_T0], W[_LEN], W[_X], W[_UN], W[_HS], W[_UU]
     TAU, UR, RR, TH, DT, WMIN, WTH = W[_TAU], W[_UR], W[_RR], W[_TH], W[_DT], W[_CAP], W[_UTH]
+    for a in range(-(-m // _PAD) * _PAD):  # w = exp(-(u0 - theta_rh)/delta_T), vectorised
+        U[a] = _exp64(min(-(U[a] - TH[a]) / DT[a], 700.0))
     na = m
     k = 0
     while na > 0:
@@ -211,13 +226,14 @@ def _elif_rounds(W, m, lane, st_r, status):
                 T0[nb] = T0[a] + HS[a]
                 LEN[nb] = LEN[a]
                 X[nb] = X[a]
-                TAU[nb] = TAU[a]
-                UR[nb] = UR[a]
-                RR[nb] = RR[a]
-                TH[nb] = TH[a]
-                DT[nb] = DT[a]
-                WMIN[nb] = WMIN[a]
-                WTH[nb] = WTH[a]
+                if het:
+                    TAU[nb] = TAU[a]
+                    UR[nb] = UR[a]
+                    RR[nb] = RR[a]
+                    TH[nb] = TH[a]
+                    DT[nb] = DT[a]
+                    WMIN[nb] = WMIN[a]
+                    WTH[nb] = WTH[a]
                 lane[nb] = j
                 nb += 1
                 continue
@@ -327,6 +343,16 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
         # ELIF: w_min = exp(-cap) and w_th = exp(-(u_th - theta_rh)/delta_T) of the fix-up (per neuron with HET)
         w_min0 = _exp64(-f8(c.arg_cap)) if EXP else 0.0
         w_th0 = _exp64(-(f8(c.u_th) - f8(c.theta_rh)) / f8(c.delta_T)) if EXP else 0.0
+        w_form0 = _w_form(f8(c.u_th), f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap)) if EXP else False
+        if EXP and not HET:
+            # the parameter rows of the scratch: the same in every column (filled once, never moved)
+            W[_TAU, :] = Q[_TAU_M, 0]
+            W[_UR, :] = f8(c.u_rest)
+            W[_RR, :] = Q[_R, 0]
+            W[_TH, :] = f8(c.theta_rh)
+            W[_DT, :] = f8(c.delta_T)
+            W[_CAP, :] = w_min0
+            W[_UTH, :] = w_th0
         for t0 in range(0, T, tile):
             t1 = min(t0 + tile, T)
             for q in range(q0, q1):
@@ -442,7 +468,8 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                             jq = j0 + j if HET else 0
                             if HET:
                                 c = _coef_at(P, Pn, j0 + j)
-                            if EXP and not _w_form(f8(c.u_th), f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap)):
+                            if EXP and not (_w_form(f8(c.u_th), f8(c.theta_rh), f8(c.delta_T), f8(c.arg_cap))
+                                            if HET else w_form0):
                                 # the exponential capped below u_th: timing.elif_advance_u, one neuron
                                 xj = x_t[j]
                                 v1, r1, s1, o1 = _fix(v_b[j], xj, r_b[j], xj, c, Q, jq, dt, EXP)
@@ -464,20 +491,25 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                             W[_T0, a] = 0.0
                             W[_LEN, a] = h - ta
                             W[_X, a] = f8(x_t[j])
-                            W[_TAU, a] = Q[_TAU_M, jq]
-                            W[_UR, a] = f8(c.u_rest)
-                            W[_RR, a] = Q[_R, jq]
-                            W[_UTH, a] = f8(c.u_th)
-                            if EXP:
-                                th, dT = f8(c.theta_rh), f8(c.delta_T)
-                                W[_U, a] = _exp64(min(-(u0 - th) / dT, 700.0))
-                                W[_TH, a] = th
-                                W[_DT, a] = dT
-                                W[_CAP, a] = _exp64(-f8(c.arg_cap)) if HET else w_min0
-                                W[_UTH, a] = _exp64(-(f8(c.u_th) - th) / dT) if HET else w_th0
+                            if not EXP:
+                                W[_TAU, a] = Q[_TAU_M, jq]
+                                W[_UR, a] = f8(c.u_rest)
+                                W[_RR, a] = Q[_R, jq]
+                                W[_UTH, a] = f8(c.u_th)
+                            else:
+                                # (w from W[_U] = u0 in _elif_rounds; without HET the parameter rows are filled)
+                                if HET:
+                                    th, dT = f8(c.theta_rh), f8(c.delta_T)
+                                    W[_TAU, a] = Q[_TAU_M, jq]
+                                    W[_UR, a] = f8(c.u_rest)
+                                    W[_RR, a] = Q[_R, jq]
+                                    W[_TH, a] = th
+                                    W[_DT, a] = dT
+                                    W[_CAP, a] = _exp64(-f8(c.arg_cap))
+                                    W[_UTH, a] = _exp64(-(f8(c.u_th) - th) / dT)
                                 lane[a] = a
                         if EXP:
-                            _elif_rounds(W, m, lane, st_r, status)
+                            _elif_rounds(W, m, lane, st_r, status, HET)
                         else:
                             _clif_flow(W, m)
                         for a in range(m):
@@ -515,5 +547,5 @@ def run_kernel(SYN: bool, EXP: bool, HET: bool, COUNT: bool, dtype: str = "float
                         i_rec[t, b, j0:j1] = i_b
 
     kernel = _jit(run)
-    kernel.lifbook_interleave = _kernels.RUN_INTERLEAVE_ELIF if EXP else 0
+    kernel.lifbook_interleave = RUN_INTERLEAVE_ELIF if EXP else 0
     return kernel
