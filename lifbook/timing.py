@@ -65,15 +65,21 @@ errors 10-50x smaller at 8 %, 1 gives 2.4 % and last spikes within 0.0034 ms, 5 
 0.021 ms, 10 gives 0.9 % and 0.051 ms (over the target). ``ELIF_C = 0.5``; for ``u``-sub-steps
 ``1.0`` moved the last spikes by up to 0.3 ms.
 
-Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time of one thread, median of
+Cost (``bench/bench_methods.py --N 1e5 --T 200 --threads 1``, CPU time of one thread): since the fix-up
+lists the flagged 8-neuron words of a block without a test and branch per word (about 13 of 2048
+neurons are flagged per step: a misprediction per flagged word), precise / grid per update measured
+1.37-1.38 (CLIF float64) and 1.50-1.55 (ELIF float64) (``--dtype float64 --rounds 5``, three runs;
+the code before it, in the same session: 1.53 and 1.57-1.70, two runs), 0.90 (CLIF float32) and
+1.27 (ELIF float32) (one run); the same results to the bit. Before that change (median of
 7 rounds, four runs on a shared and loaded 2-core machine): precise / grid per update
 0.93-1.01 (CLIF float32), 1.56-1.61 (CLIF float64), 1.30-1.32 (ELIF float32) and 1.49-1.58
 (ELIF float64); before the precise ELIF kernels interleaved 4 vectors instead of 8 (8 spilled
 registers in the grid pass) and gathered their fix-up with less work, the same machine measured
 0.97-0.98, 1.58-1.66, 1.44-1.46 and 1.83-1.92 (two runs; same results to the bit), and before the
-error term, the ``w`` sub-steps and the Hermite crossing 1.01, 1.57, 3.26 and 3.04 (one run). So
-the issue's 1.5x is met for CLIF float32 and ELIF float32, about met for ELIF float64, and not for
-CLIF float64. ELIF's flagged steps went from 8 % to 1.4 % of the neuron-steps, their sub-steps
+error term, the ``w`` sub-steps and the Hermite crossing 1.01, 1.57, 3.26 and 3.04 (one run). So,
+before the branch-free listing, the issue's 1.5x was met for CLIF float32 and ELIF float32, about met
+for ELIF float64, and not for CLIF float64 (now met for CLIF float64 too; ELIF float64 about 1.5).
+ELIF's flagged steps went from 8 % to 1.4 % of the neuron-steps, their sub-steps
 from about 15 per upswing (``u`` sub-steps limited by the stiffness ``J(u)``, each a chain of five
 dependent ``exp`` that no vector hides) to one, and the crossing from a Newton search on the RK4
 map (five ``exp`` per iteration) to a cubic. What is left in float64 (measured with the fix-up
@@ -82,8 +88,9 @@ the selects) costs about 1.2x the grid kernel's update, the fix-up about 100 ns 
 neuron (about 30 per block of 2048 and step); CLIF's grid pass costs 1.25x the grid kernel's
 (float64; 0.53x in float32) and its fix-up about 33 ns per flagged neuron (0.6 % of the
 neuron-steps: the crossing and the end of the refractory period of each spike), 4 ms of a 15 ms
-run. A scalar CLIF fix-up without the scratch measured slower (1.75-1.83); 512-bit vectors in the
-fix-up loops, and interleaving 2, 4 or 8 vectors in CLIF's grid pass, no faster.
+run (before the branch-free listing). A scalar CLIF fix-up without the scratch measured slower
+(1.75-1.83); 512-bit vectors in the fix-up loops, and interleaving 2, 4 or 8 vectors in CLIF's grid
+pass, no faster.
 
 Spikes are detected at the end of each step (ELIF: each sub-step), as in NEST: with
 ``tau_syn > 0`` a potential that rises above ``u_th`` and falls back below it within one step
